@@ -1,0 +1,34 @@
+"""pytest set-up shared by the unit tests and the lessons run under nbval.
+
+`make test` runs every lesson in quick mode (NNZERO_QUICK=1); the kernels nbval starts
+inherit this process's environment, so setting it here reaches them too.
+"""
+
+import os
+
+import pytest
+
+CELL_TIMEOUT_S = 300
+
+
+def pytest_configure(config):
+    os.environ.setdefault("NNZERO_QUICK", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    if config.pluginmanager.hasplugin("nbval"):
+        # Run every notebook, compare only the cells marked NBVAL_CHECK_OUTPUT, in the
+        # kernel of this very Python (the .venv with nnzero installed), and stop a runaway
+        # cell after minutes instead of nbval's default 2000 s.
+        config.option.nbval_lax = True
+        config.option.nbval_current_env = True
+        if config.option.nbval_cell_timeout == 2000:
+            config.option.nbval_cell_timeout = CELL_TIMEOUT_S
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Fail a lesson cell that writes to stderr: a lesson runs free of warnings."""
+    yield
+    outputs = getattr(item, "test_outputs", None) or []
+    for out in outputs:
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            pytest.fail(f"the cell wrote to stderr (a warning or a log line):\n{out.get('text', '')}")
