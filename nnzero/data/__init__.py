@@ -1,0 +1,1 @@
+"""The names dataset that ships with nnzero (see PROVENANCE.md beside it)."""
