@@ -14,6 +14,12 @@ CELL_TIMEOUT_S = 300
 def pytest_configure(config):
     os.environ.setdefault("NNZERO_QUICK", "1")
     os.environ.setdefault("TQDM_DISABLE", "1")
+    # The unit tests train tiny models: one thread is faster for them than two, and on a
+    # 2-core machine it leaves the other core free instead of fighting over it. (Lesson
+    # kernels are separate processes and keep torch's default.)
+    import torch
+
+    torch.set_num_threads(1)
     if config.pluginmanager.hasplugin("nbval"):
         # Run every notebook, compare only the cells marked NBVAL_CHECK_OUTPUT, in the
         # kernel of this very Python (the .venv with nnzero installed), and stop a runaway
