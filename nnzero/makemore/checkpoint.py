@@ -1,0 +1,89 @@
+"""Checkpoints: everything needed to sample from a model or to continue training it exactly.
+
+A checkpoint is one ``torch.save`` file holding a dict of plain data and tensors::
+
+    model          the model's state_dict (its weights)
+    optimizer      the AdamW state_dict (moment estimates and step counts)
+    step           how many optimisation steps have been taken
+    model_type     "transformer", "lstm", ... (the registry name)
+    model_config   ModelConfig.to_dict()
+    train_config   TrainConfig.to_dict()
+    vocab          Vocab.to_dict()
+    data           where the words came from: path, sha256, line count, split seed, dedupe
+    rng            the batch sampler's and torch's random states, so a resumed run draws
+                   the same batches and dropout masks as an uninterrupted one
+    history        History.to_dict(): the losses so far
+
+Only plain Python values (dicts, lists, strings, numbers) and tensors go in, so
+:func:`load` can use ``torch.load(weights_only=True)``, which refuses to run code hidden
+in a file (a pickle can otherwise execute anything while loading).
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+# Keys :func:`load` insists on: without them the file cannot be a makemore checkpoint.
+REQUIRED_KEYS = ("model", "step", "model_type", "model_config", "vocab")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used. The message is one line that says what to do."""
+
+
+def save(path, payload: dict) -> None:
+    """Write ``payload`` to ``path`` atomically: all of it, or (after a failure) nothing new.
+
+    The bytes go to a temporary file in the same directory, which is then renamed over
+    ``path`` with ``os.replace`` (an atomic rename on POSIX and Windows). A crash, a full
+    disk or Ctrl-C half way through leaves the previous checkpoint at ``path`` untouched,
+    and the temporary file is removed.
+    """
+    path = Path(path)
+    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            torch.save(payload, file)
+            file.flush()
+            # Make sure the bytes are on disk before the rename makes them the checkpoint.
+            os.fsync(file.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def load(path, map_location="cpu") -> dict:
+    """Read a checkpoint written by :func:`save`, with ``weights_only=True``.
+
+    ``map_location`` moves every tensor to that device as it loads ("cpu" by default, so a
+    model trained on a GPU opens on any machine). Raises :class:`CheckpointError` for a
+    missing file, a file that is not a checkpoint, or one that lacks makemore's keys.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist; train a model first (makemore -o {path.parent})")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:  # torch raises several types for a damaged or foreign file
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint ({reason[:120]}); delete it or choose another work dir with -o"
+        ) from None
+    if not isinstance(payload, dict) or any(key not in payload for key in REQUIRED_KEYS):
+        raise CheckpointError(
+            f"{path} was not written by makemore (it lacks the model, config or vocabulary); "
+            "delete it or choose another work dir with -o"
+        )
+    return payload
+
+
+def describe(payload: dict) -> str:
+    """A short description of the model in a checkpoint, for messages: type, size, data, step."""
+    config = payload["model_config"]
+    sizes = ", ".join(f"{key}={config[key]}" for key in sorted(config) if key not in ("vocab_size", "block_size"))
+    data = payload.get("data") or {}
+    source = data.get("path") or "the shipped names"
+    return f"a {payload['model_type']} ({sizes}) trained {payload['step']} steps on {source}"

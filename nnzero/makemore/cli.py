@@ -1,0 +1,444 @@
+"""The ``makemore`` command: train a character-level model on any text file, then sample.
+
+``makemore`` (or ``python -m nnzero.makemore``) reads one example a line, trains one of
+the seven model types to predict each next character, keeps the best model in a work
+directory and prints new examples "like" the ones it read. ``makemore --help`` lists
+every flag. Everything the command does is built from the package's parts
+(``load_words``, ``build_model``, ``train``, ``generate``), so a lesson can do each step
+by hand.
+
+Bad input ends with one line on stderr, ``makemore: error: ...``, exit status 2, and
+nothing written: every check runs before the work directory is touched.
+"""
+
+import argparse
+import dataclasses
+import hashlib
+import math
+import sys
+from pathlib import Path
+
+import torch
+
+from nnzero.makemore import checkpoint
+from nnzero.makemore.checkpoint import CheckpointError
+from nnzero.makemore.data import DataError, SequenceDataset, Splits, Vocab, load_words, split_words
+from nnzero.makemore.models import REGISTRY, build_model, default_config
+from nnzero.makemore.models.config import ModelConfig
+from nnzero.makemore.sample import classify, format_samples, generate
+from nnzero.makemore.train import TrainConfig, evaluate, recommended_train_config, resolve_device, train
+
+PROG = "makemore"
+DEFAULT_TYPE = "transformer"
+# The lectures' split. Fixed, not --seed, so runs with different seeds share one test set.
+SPLIT_SEED = 42
+# Command-line flags that set ModelConfig fields and TrainConfig fields (same names).
+SIZE_FLAGS = ("n_layer", "n_embd", "n_embd2", "n_head", "context", "dropout")
+TRAIN_FLAGS = ("max_steps", "batch_size", "learning_rate", "weight_decay", "grad_clip", "eval_interval")
+
+
+class UsageError(Exception):
+    """A request the command cannot carry out; the message is one line saying what to do."""
+
+
+# --- the parser -----------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # One line, not argparse's usage block: the flag list is long, and the error is what matters.
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _number(kind, low=None, low_inclusive=True, high=None):
+    """An argparse type: a number of ``kind`` (int or float) within the given bounds."""
+    word = "a whole number" if kind is int else "a number"
+    bound = ""
+    if low is not None:
+        bound = f" {'>=' if low_inclusive else '>'} {low}"
+    if high is not None:
+        bound += f" and < {high}"
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {word}{bound}, not {text!r}") from None
+        too_low = low is not None and (value < low if low_inclusive else value <= low)
+        if too_low or (high is not None and value >= high) or (kind is float and not math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be {word}{bound}, not {text!r}")
+        return value
+
+    return parse
+
+
+def _default_by_type(field: str) -> str:
+    """A training default as the types have it, e.g. "1e-3; transformer 5e-4, bigram 0.05"."""
+    values = {name: getattr(recommended_train_config(name), field) for name in REGISTRY}
+    shown = {name: "off" if value is None else f"{value:g}" for name, value in values.items()}
+    common = max(shown.values(), key=list(shown.values()).count)
+    exceptions = ", ".join(f"{name} {value}" for name, value in shown.items() if value != common)
+    return f"{common}; {exceptions}" if exceptions else common
+
+
+EXAMPLES = f"""\
+examples:
+  {PROG}
+      train a {DEFAULT_TYPE} on the names that ship with nnzero; best.pt and last.pt go to out/
+  {PROG} -i cities.txt -o out/cities --type lstm --max-steps 5000
+      train an LSTM on your own file, one example a line
+  {PROG} -o out/cities --sample-only --num-samples 30 --temperature 0.8 --prefix san
+      print 30 new cities starting with "san", a little more conservative than the model
+  {PROG} -o out/cities --resume --max-steps 10000
+      continue that run up to step 10000, exactly as if it had never stopped
+
+Ctrl-C while training stops after the current step and saves last.pt; --resume continues.
+Losses are the mean negative log-likelihood per character, in nats (ln of the vocabulary
+size is a uniform guess). Exit status: 0 done, 1 training failed, 2 bad input, 130 stopped.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser of ``makemore`` (each flag's help states its default)."""
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Train a character-level language model on a text file, one example a line\n"
+            "(names, words, cities...), and generate more examples like them."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=32),
+    )
+    whole = _number(int, 0)
+    positive = _number(int, 1)
+
+    data = parser.add_argument_group("data and work directory")
+    data.add_argument("-i", "--input-file", metavar="FILE",
+                      help="UTF-8 text file, one example a line (default: the names that ship with nnzero; "
+                           "with --resume/--sample-only: the file the checkpoint was trained on)")
+    data.add_argument("-o", "--work-dir", metavar="DIR", default="out",
+                      help="where best.pt and last.pt are kept (default: out)")
+    data.add_argument("--dedupe", action="store_true",
+                      help="drop repeated lines before the 80/10/10 split, so no word is in two splits (default: off)")
+
+    mode = parser.add_argument_group("what to do (default: train a new model)").add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue training from DIR/last.pt")
+    mode.add_argument("--sample-only", action="store_true", help="load DIR/best.pt and print samples; no training")
+
+    model = parser.add_argument_group("model (size flags default to the type's own sizes)")
+    model.add_argument("--type", choices=list(REGISTRY),
+                       help=f"model type (default: {DEFAULT_TYPE}; with --resume/--sample-only: the checkpoint's)")
+    model.add_argument("--n-layer", type=positive, metavar="N", help="layers: recurrent, transformer blocks, dilated convs")
+    model.add_argument("--n-embd", type=positive, metavar="N", help="character embedding width")
+    model.add_argument("--n-embd2", type=positive, metavar="N", help="hidden width: MLP layer, recurrent state, WaveNet channels")
+    model.add_argument("--n-head", type=positive, metavar="N", help="attention heads (transformer; must divide --n-embd)")
+    model.add_argument("--context", type=positive, metavar="N", help="characters a window model sees (bigram, mlp, wavenet)")
+    model.add_argument("--dropout", type=_number(float, 0, high=1), metavar="P", help="dropout probability in [0, 1)")
+
+    training = parser.add_argument_group("training (defaults: the type's recommended settings)")
+    training.add_argument("--max-steps", type=whole, metavar="N",
+                          help=f"steps in all, a resumed run included (default: {_default_by_type('max_steps')})")
+    training.add_argument("--batch-size", type=positive, metavar="N", help=f"words per step (default: {_default_by_type('batch_size')})")
+    training.add_argument("--learning-rate", type=_number(float, 0, low_inclusive=False), metavar="LR",
+                          help=f"AdamW learning rate (default: {_default_by_type('learning_rate')})")
+    training.add_argument("--weight-decay", type=_number(float, 0), metavar="WD",
+                          help=f"AdamW weight decay on weight matrices (default: {_default_by_type('weight_decay')})")
+    training.add_argument("--grad-clip", type=_number(float, 0), metavar="NORM",
+                          help=f"clip the gradient norm to this, 0 = off (default: {_default_by_type('grad_clip')})")
+    training.add_argument("--eval-interval", type=positive, metavar="N",
+                          help=f"evaluate on the whole validation set every N steps (default: {_default_by_type('eval_interval')})")
+    training.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps (default: auto)")
+    training.add_argument("--seed", type=int, metavar="N",
+                          help=f"seeds the initial weights, the batches and the samples (default: {TrainConfig.seed})")
+
+    sampling = parser.add_argument_group("sampling and output")
+    sampling.add_argument("--num-samples", type=whole, default=20, metavar="N", help="how many samples to print (default: 20)")
+    sampling.add_argument("--temperature", type=_number(float, 0, low_inclusive=False), default=1.0, metavar="T",
+                          help="below 1: safer, more typical; above 1: wilder (default: 1)")
+    sampling.add_argument("--top-k", type=positive, metavar="K", help="draw only among the K likeliest characters (default: all)")
+    sampling.add_argument("--prefix", default="", metavar="TEXT", help="start every sample with TEXT (default: none)")
+
+    sampling.add_argument("--quiet", action="store_true", help="no progress bar or set-up lines; print only the results")
+    return parser
+
+
+# --- entry point ----------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    """Run ``makemore`` with the arguments ``argv`` (default: the command line); return the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit:  # --help (0), or a usage error already printed (2)
+        return exit.code
+    try:
+        return _run(args)
+    except (UsageError, DataError, CheckpointError) as error:
+        return _fail(error, 2)
+    except (FloatingPointError, OSError) as error:
+        return _fail(error, 1)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _fail(error, status: int) -> int:
+    message = " ".join(str(error).split()) or type(error).__name__
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return status
+
+
+def _run(args) -> int:
+    work_dir = Path(args.work_dir)
+    if work_dir.exists() and not work_dir.is_dir():
+        raise UsageError(f"the work dir {work_dir} is a file, not a directory; choose another with -o")
+    say = (lambda *lines: None) if args.quiet else print
+    if args.sample_only:
+        return _sample_only(args, work_dir, say)
+    run = _resumed_run(args, work_dir) if args.resume else _new_run(args, work_dir, say)
+    return _train_and_report(run, args, work_dir, say)
+
+
+# --- working out a run, before anything is written ------------------------------------
+
+
+@dataclasses.dataclass
+class _Run:
+    model_type: str
+    model_config: ModelConfig
+    train_config: TrainConfig
+    splits: Splits
+    vocab: Vocab
+    data: dict  # the checkpoint's record of the data: path, sha256, lines, split seed, dedupe
+    state: dict | None = None  # the checkpoint a resumed run continues from
+
+
+def _data_record(input_file, words, dedupe: bool) -> dict:
+    digest = hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
+    path = str(Path(input_file).resolve()) if input_file is not None else None
+    return {"path": path, "sha256": digest, "lines": len(words), "split_seed": SPLIT_SEED, "dedupe": dedupe}
+
+
+def _source(data: dict) -> str:
+    return data.get("path") or "the shipped names"
+
+
+def _new_run(args, work_dir: Path, say) -> _Run:
+    words = load_words(args.input_file)
+    data = _data_record(args.input_file, words, args.dedupe)
+    splits = split_words(words, seed=SPLIT_SEED, dedupe=args.dedupe)
+    vocab = Vocab.from_words(words)
+    model_type = args.type or DEFAULT_TYPE
+    config = default_config(model_type, len(vocab), max(map(len, words)) + 1)
+    try:
+        config = dataclasses.replace(config, **_given(args, SIZE_FLAGS))
+    except ValueError as error:
+        raise UsageError(error) from None
+    train_config = _train_config(recommended_train_config(model_type), args)
+
+    existing = next((work_dir / name for name in ("last.pt", "best.pt") if (work_dir / name).exists()), None)
+    if existing is not None:
+        previous = checkpoint.load(existing)
+        differences = _differences(previous, model_type, config, data)
+        if differences:
+            raise UsageError(
+                f"{work_dir} holds a checkpoint of another model ({'; '.join(differences)}); "
+                "choose a new work dir with -o, or continue that model with --resume"
+            )
+        say(f"note: {work_dir} holds an earlier run of this model (step {previous['step']}); starting over "
+            "(--resume would have continued it)")
+    return _Run(model_type, config, train_config, splits, vocab, data)
+
+
+def _resumed_run(args, work_dir: Path) -> _Run:
+    path, state = _require_checkpoint(work_dir, ["last.pt"], "--resume")
+    _check_flags_match(args, state, path)
+    words, data = _checkpoint_words(args, state, required=True)
+    splits = split_words(words, seed=data["split_seed"], dedupe=data["dedupe"])
+    config, stored_train_config = _stored_configs(state, path)
+    train_config = _train_config(stored_train_config, args)
+    return _Run(state["model_type"], config, train_config, splits, Vocab.from_dict(state["vocab"]), data, state)
+
+
+def _stored_configs(payload: dict, path: Path) -> tuple[ModelConfig, TrainConfig | None]:
+    """The model and training configs a checkpoint holds (one line of error if they don't fit this nnzero)."""
+    try:
+        train_config = payload.get("train_config")
+        return ModelConfig.from_dict(payload["model_config"]), train_config and TrainConfig.from_dict(train_config)
+    except (ValueError, TypeError) as error:
+        raise CheckpointError(f"{path} holds settings this version of nnzero cannot read ({error}); "
+                              "train a new model with a new work dir (-o)") from None
+
+
+def _given(args, names) -> dict:
+    """The flags among ``names`` that were given on the command line (None means not given)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def _train_config(base: TrainConfig, args) -> TrainConfig:
+    overrides = _given(args, TRAIN_FLAGS + ("seed",))
+    if overrides.get("grad_clip") == 0:
+        overrides["grad_clip"] = None
+    overrides["device"] = args.device
+    try:
+        return dataclasses.replace(base, **overrides)
+    except ValueError as error:
+        raise UsageError(error) from None
+
+
+def _differences(payload: dict, model_type: str, config: ModelConfig, data: dict) -> list[str]:
+    """How the model in ``payload`` differs from the one asked for (empty: the same model)."""
+    differences = []
+    if payload["model_type"] != model_type:
+        differences.append(f"type {payload['model_type']}, not {model_type}")
+    else:
+        stored = payload["model_config"]
+        for key, value in config.to_dict().items():
+            if key not in ("vocab_size", "block_size") and stored.get(key) != value:
+                differences.append(f"{key} {stored.get(key)}, not {value}")
+    stored_data = payload.get("data") or {}
+    if (stored_data.get("sha256"), stored_data.get("dedupe")) != (data["sha256"], data["dedupe"]):
+        differences.append(f"trained on other data ({_source(stored_data)})")
+    return differences
+
+
+def _require_checkpoint(work_dir: Path, names, flag: str) -> tuple[Path, dict]:
+    """The first of ``names`` in ``work_dir`` that exists, and its contents."""
+    for name in names:
+        if (work_dir / name).exists():
+            return work_dir / name, checkpoint.load(work_dir / name)
+    raise UsageError(
+        f"{flag}: no checkpoint in {work_dir} ({' or '.join(names)} is missing); "
+        f"train a model first with: {PROG} -o {work_dir}"
+    )
+
+
+def _check_flags_match(args, payload: dict, path: Path) -> None:
+    """Refuse model flags that contradict the checkpoint a run continues or samples from."""
+    stored = payload["model_config"]
+    clashes = [f"--{name.replace('_', '-')} {value} (it has {stored.get(name)})"
+               for name, value in _given(args, SIZE_FLAGS).items() if stored.get(name) != value]
+    if args.type is not None and args.type != payload["model_type"]:
+        clashes.insert(0, f"--type {args.type} (it is a {payload['model_type']})")
+    if args.dedupe and not (payload.get("data") or {}).get("dedupe"):
+        clashes.append("--dedupe (it was trained without)")
+    if clashes:
+        raise UsageError(
+            f"{path} holds {checkpoint.describe(payload)}, which does not match {', '.join(clashes)}; "
+            "drop those flags to use it, or train a new model with a new work dir (-o)"
+        )
+
+
+def _checkpoint_words(args, payload: dict, required: bool):
+    """The words a checkpoint was trained on, from -i or the path it recorded, checked by sha256.
+
+    With ``required=False`` (sampling only needs them to mark samples) a recorded file that
+    is gone or changed gives ``(None, reason)`` instead of an error.
+    """
+    data = payload.get("data")
+    if not data:
+        reason = "the checkpoint does not record the data it was trained on (it was written by train() without metadata)"
+        if required:
+            raise UsageError(f"{reason}; continue it from Python with train(..., state=checkpoint.load(path))")
+        return None, reason
+    path = args.input_file if args.input_file is not None else data.get("path")
+    try:
+        words = load_words(path)
+    except DataError as error:
+        if required or args.input_file is not None:
+            raise
+        return None, str(error)
+    if _data_record(path, words, data.get("dedupe"))["sha256"] != data.get("sha256"):
+        if required or args.input_file is not None:
+            raise UsageError(
+                f"{path or 'the shipped names'} is not the data this checkpoint was trained on "
+                f"({_source(data)}, {data.get('lines')} lines); give that file with -i"
+            )
+        return None, f"{_source(data)} has changed since training"
+    return words, data
+
+
+# --- training and the report ----------------------------------------------------------
+
+
+def _build(model_type: str, config: ModelConfig):
+    try:
+        return build_model(model_type, config)
+    except ValueError as error:
+        raise UsageError(error) from None
+
+
+def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
+    try:
+        device = resolve_device(run.train_config.device)
+    except ValueError as error:
+        raise UsageError(error) from None
+    torch.manual_seed(run.train_config.seed)
+    model = _build(run.model_type, run.model_config)
+    block_size = run.model_config.block_size
+    train_data, val_data, test_data = (SequenceDataset(words, run.vocab, block_size) for words in run.splits)
+    # Check the sampling flags now, not after minutes of training (no samples are drawn).
+    generate(model, run.vocab, 0, temperature=args.temperature, top_k=args.top_k, prefix=args.prefix)
+
+    start = run.state["step"] if run.state else 0
+    config = run.train_config
+    sizes = ", ".join(f"{key}={value}" for key, value in run.model_config.to_dict().items())
+    say(f"data: {_source(run.data)}: {run.data['lines']:,} lines, {len(run.vocab) - 1} characters; "
+        f"{len(run.splits.train):,} train / {len(run.splits.val):,} val / {len(run.splits.test):,} test words")
+    say(f"model: {run.model_type} ({sizes}), {sum(p.numel() for p in model.parameters()):,} parameters")
+    if run.state:
+        say(f"resuming {work_dir / 'last.pt'} at step {start}")
+    if start >= config.max_steps:
+        say(f"nothing to train: step {start} already reaches --max-steps {config.max_steps}; give a larger --max-steps")
+    say(f"training: steps {start} -> {config.max_steps}, batch {config.batch_size}, AdamW lr {config.learning_rate:g}, "
+        f"weight decay {config.weight_decay:g}, grad clip {config.grad_clip or 'off'}, on {device}; checkpoints in {work_dir}")
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    history = train(
+        model, train_data, val_data, dataclasses.replace(config, device=str(device)), work_dir=work_dir,
+        progress=not args.quiet and sys.stderr.isatty(), state=run.state,
+        metadata={"model_type": run.model_type, "data": run.data},
+    )
+    if history.interrupted:
+        print(f"{PROG}: stopped at step {history.step}; saved {work_dir / 'last.pt'}; "
+              f"continue with: {PROG} -o {work_dir} --resume", file=sys.stderr)
+        return 130
+
+    best_path = work_dir / "best.pt"
+    if best_path.exists():  # it always is, unless someone deleted it during a resumed run
+        model.load_state_dict(checkpoint.load(best_path, map_location=device)["model"])
+    test_loss = evaluate(model, test_data, config.eval_batch_size)
+    print(f"best val loss {history.best_val:.4f} at step {history.best_step}; "
+          f"test loss {test_loss:.4f} with that model ({best_path})")
+    samples = generate(model, run.vocab, args.num_samples, temperature=args.temperature, top_k=args.top_k,
+                       prefix=args.prefix, seed=config.seed)
+    print(format_samples(samples, classify(samples, run.splits)))
+    return 0
+
+
+def _sample_only(args, work_dir: Path, say) -> int:
+    path, payload = _require_checkpoint(work_dir, ["best.pt", "last.pt"], "--sample-only")
+    _check_flags_match(args, payload, path)
+    try:
+        device = resolve_device(args.device)
+    except ValueError as error:
+        raise UsageError(error) from None
+    model = _build(payload["model_type"], _stored_configs(payload, path)[0])
+    model.load_state_dict(payload["model"])
+    model.to(device)
+    vocab = Vocab.from_dict(payload["vocab"])
+    seed = args.seed if args.seed is not None else TrainConfig.seed
+    samples = generate(model, vocab, args.num_samples, temperature=args.temperature, top_k=args.top_k,
+                       prefix=args.prefix, seed=seed)
+
+    history = payload.get("history") or {}
+    best = history.get("best_val")
+    say(f"{checkpoint.describe(payload)}" + (f"; best val loss {best:.4f}" if best is not None else ""))
+    words, data = _checkpoint_words(args, payload, required=False)
+    if words is None:
+        say(f"note: samples not marked train/val-test/new: {data}")
+        print(format_samples(samples))
+    else:
+        splits = split_words(words, seed=data["split_seed"], dedupe=data["dedupe"])
+        print(format_samples(samples, classify(samples, splits)))
+    return 0

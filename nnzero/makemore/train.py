@@ -1,0 +1,436 @@
+"""One training loop for every makemore model: AdamW, a learning-rate schedule hook,
+gradient clipping, evaluation on the whole validation set, checkpoints, exact resume.
+
+::
+
+    config = TrainConfig(max_steps=2000, learning_rate=1e-3)
+    history = train(model, train_data, val_data, config, work_dir="out")
+    plt.plot(history.train_loss)                  # one loss per step
+    plt.plot(*zip(*history.val_loss))             # (step, validation loss) pairs
+    evaluate(model, test_data)                    # mean NLL per character, in nats
+
+Each step draws ``batch_size`` random rows of the training set's ``X``/``Y`` tensors
+with a seeded generator of its own, so the batches depend on ``config.seed`` and
+nothing else; a checkpoint stores that generator's state beside torch's, so a run
+resumed from ``last.pt`` sees the same batches and the same dropout masks as a run that
+was never interrupted.
+"""
+
+import dataclasses
+import math
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from nnzero.makemore import checkpoint
+
+
+@dataclass
+class TrainConfig:
+    """How to train: the optimiser's settings, how long, how often to evaluate, where.
+
+    The defaults are makemore's (AdamW, learning rate 5e-4, weight decay 0.01, betas
+    0.9/0.99, batch 32); :func:`recommended_train_config` gives each model type its own.
+    """
+
+    max_steps: int = 3000  # optimisation steps in all (a resumed run continues up to this)
+    batch_size: int = 32  # words per step
+    learning_rate: float = 5e-4  # AdamW's peak learning rate; lr_schedule(step) multiplies it
+    weight_decay: float = 0.01  # AdamW's decoupled weight decay, on weight matrices only
+    betas: tuple = (0.9, 0.99)  # AdamW's averaging rates for the gradient and its square
+    grad_clip: float | None = None  # clip the gradient's global norm to this; None = no clipping
+    eval_interval: int = 500  # evaluate on the whole validation set every this many steps
+    eval_batch_size: int = 512  # words per forward pass during evaluation (memory, not results)
+    seed: int = 3407  # seeds the batch sampler (the CLI also seeds the model's initialisation)
+    device: str = "auto"  # "auto" picks cuda, then mps, then cpu; or "cpu", "cuda", "cuda:1", "mps"
+    save_best: bool = True  # with a work_dir: keep best.pt, the model with the lowest validation loss
+    save_last: bool = True  # with a work_dir: keep last.pt, the latest state, at every evaluation
+
+    def __post_init__(self):
+        self.betas = tuple(self.betas)
+        checks = [
+            (isinstance(self.max_steps, int) and self.max_steps >= 0, "max_steps must be a whole number >= 0"),
+            (isinstance(self.batch_size, int) and self.batch_size >= 1, "batch_size must be a whole number >= 1"),
+            (self.learning_rate > 0, "learning_rate must be > 0"),
+            (self.weight_decay >= 0, "weight_decay must be >= 0"),
+            (len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "betas must be two numbers in [0, 1)"),
+            (self.grad_clip is None or self.grad_clip > 0, "grad_clip must be > 0, or None for no clipping"),
+            (isinstance(self.eval_interval, int) and self.eval_interval >= 1, "eval_interval must be a whole number >= 1"),
+            (isinstance(self.eval_batch_size, int) and self.eval_batch_size >= 1, "eval_batch_size must be a whole number >= 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"{message}, not {self!r}")
+
+    def to_dict(self) -> dict:
+        """Plain data for a checkpoint; :meth:`from_dict` reverses it."""
+        data = dataclasses.asdict(self)
+        data["betas"] = list(self.betas)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        """Rebuild a config from :meth:`to_dict`'s output."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown TrainConfig fields {unknown}; known fields are {sorted(known)}")
+        return cls(**data)
+
+
+def recommended_train_config(model_type: str, **overrides) -> TrainConfig:
+    """The training settings that suit each model type, as a :class:`TrainConfig`.
+
+    Why they differ:
+
+    - bigram: one table of logits, started at zero, that must climb to log-probabilities
+      of -8..0; makemore's 5e-4 leaves it far from converged after thousands of steps
+      (test 2.61 against the counts' 2.45), so it gets a large rate and big batches.
+      No weight decay: it would pull the table toward a uniform guess.
+    - mlp, wavenet: small feed-forward nets train fast and stably at 1e-3.
+    - rnn, lstm, gru: also 1e-3, with the gradient norm clipped at 1 because gradients
+      through many time steps can explode (Pascanu et al. 2013, "On the difficulty of
+      training recurrent neural networks").
+    - transformer: makemore's 5e-4, which it was tuned with.
+
+    ``max_steps`` is roughly what each type can do in a few minutes on a laptop CPU.
+    Keyword ``overrides`` replace fields, e.g. ``recommended_train_config("mlp", seed=1)``.
+    """
+    settings = {
+        "bigram": dict(max_steps=2000, batch_size=256, learning_rate=5e-2, weight_decay=0.0),
+        "mlp": dict(max_steps=20000, learning_rate=1e-3),
+        "wavenet": dict(max_steps=10000, learning_rate=1e-3),
+        "rnn": dict(max_steps=10000, learning_rate=1e-3, grad_clip=1.0),
+        "lstm": dict(max_steps=10000, learning_rate=1e-3, grad_clip=1.0),
+        "gru": dict(max_steps=10000, learning_rate=1e-3, grad_clip=1.0),
+        "transformer": dict(max_steps=10000, learning_rate=5e-4),
+    }
+    if model_type not in settings:
+        raise ValueError(f"unknown model type {model_type!r}; choose one of {', '.join(settings)}")
+    return TrainConfig(**{**settings[model_type], **overrides})
+
+
+@dataclass
+class History:
+    """What happened during training, as plain lists a lesson can plot.
+
+    ``train_loss[s]`` and ``lr[s]`` are the batch loss and learning rate of step ``s``
+    (0, 1, 2, ...). ``val_loss`` holds ``(step, loss)`` pairs, one per evaluation, the
+    loss measured after that many steps; ``elapsed`` holds, for each evaluation, the
+    seconds spent training until then (evaluations and checkpoint writes not counted).
+    """
+
+    train_loss: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    elapsed: list = field(default_factory=list)
+    train_seconds: float = 0.0  # training time so far, across resumed runs
+    best_val: float = math.inf  # the lowest validation loss so far
+    best_step: int | None = None  # the step at which it was measured
+    interrupted: bool = False  # the run was stopped early with Ctrl-C (last.pt holds its state)
+
+    @property
+    def step(self) -> int:
+        """How many optimisation steps have been taken."""
+        return len(self.train_loss)
+
+    @property
+    def steps(self) -> list[int]:
+        """The step numbers 0, 1, 2, ... of ``train_loss`` and ``lr``, for plotting."""
+        return list(range(len(self.train_loss)))
+
+    def to_dict(self) -> dict:
+        """Plain lists and numbers for a checkpoint (``weights_only`` loads them)."""
+        data = dataclasses.asdict(self)
+        data["val_loss"] = [list(pair) for pair in self.val_loss]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "History":
+        """Rebuild a history from :meth:`to_dict`'s output."""
+        data = dict(data)
+        data["val_loss"] = [tuple(pair) for pair in data.get("val_loss", [])]
+        return cls(**data)
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """The torch device for a name: "auto" picks cuda, then mps, then cpu.
+
+    Raises ValueError (one line) for a name torch does not know or a device this machine
+    lacks.
+    """
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} asked for, but this torch ({torch.__version__}) sees no CUDA GPU; use --device cpu")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r} asked for, but there are only {torch.cuda.device_count()} CUDA GPUs")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {name!r} asked for, but MPS (Apple GPU) is not available here; use --device cpu")
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {name!r} is not supported; use auto, cpu, cuda, cuda:N or mps")
+    return device
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.AdamW:
+    """AdamW with weight decay on the weights that multiply, and none on the rest.
+
+    As in nanoGPT, the rule is the parameter's shape: tensors with two or more
+    dimensions (linear and recurrent weight matrices, embedding tables, convolution
+    kernels) decay; vectors (biases, LayerNorm gains and shifts) don't. Shrinking a
+    bias or a normalisation gain toward zero regularises nothing useful; it only
+    fights the layer's freedom to shift and scale.
+    """
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in parameters if p.dim() >= 2], "weight_decay": config.weight_decay},
+        {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=config.learning_rate, betas=config.betas)
+
+
+def _sequence_targets(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Targets for every position of ``x``: ``y`` itself for a sequence dataset; for a window
+    dataset (one target per row) the target at the last position and -1 (ignore) elsewhere."""
+    if y.dim() == x.dim():
+        return y
+    targets = torch.full_like(x, -1)
+    targets[:, -1] = y
+    return targets
+
+
+def _model_device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.inference_mode()
+def evaluate(model: torch.nn.Module, dataset, batch_size: int = 512) -> float:
+    """The mean negative log-likelihood per predicted character over the WHOLE dataset.
+
+    Positions whose target is -1 (padding) are not counted, so every word weighs by its
+    length plus one (its end token). The model runs in eval mode (no dropout) and is
+    put back in the mode it was in. Works for both dataset shapes: a
+    :class:`~nnzero.makemore.data.SequenceDataset`, or a
+    :class:`~nnzero.makemore.data.WindowDataset` (the prediction at the window's last
+    position). ``batch_size`` only bounds memory; the result does not depend on it.
+    """
+    if len(dataset) == 0:
+        raise ValueError("cannot evaluate on an empty dataset")
+    was_training = model.training
+    model.eval()
+    device = _model_device(model)
+    total_nll, count = 0.0, 0
+    try:
+        for start in range(0, len(dataset), batch_size):
+            x = dataset.X[start : start + batch_size].to(device)
+            targets = _sequence_targets(x, dataset.Y[start : start + batch_size].to(device))
+            logits, _ = model(x)
+            nll = F.cross_entropy(
+                logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1), ignore_index=-1, reduction="sum"
+            )
+            total_nll += nll.item()
+            count += int((targets != -1).sum())
+    finally:
+        model.train(was_training)
+    return total_nll / count
+
+
+class _StopOnCtrlC:
+    """Turns the first Ctrl-C during training into a request to stop after the current step.
+
+    Stopping between steps keeps the model, the optimizer and the random states in step
+    with each other, so the checkpoint written afterwards resumes exactly. A second
+    Ctrl-C interrupts at once. Signal handlers can only be set from the main thread;
+    elsewhere Ctrl-C behaves as usual.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _rng_states(batch_generator: torch.Generator, device: torch.device) -> dict:
+    states = {"batches": batch_generator.get_state(), "torch": torch.get_rng_state(), "cuda": None}
+    if device.type == "cuda":
+        states["cuda"] = torch.cuda.get_rng_state(device)
+    return states
+
+
+def _restore_rng_states(states: dict, batch_generator: torch.Generator, device: torch.device) -> None:
+    batch_generator.set_state(states["batches"])
+    torch.set_rng_state(states["torch"])
+    if device.type == "cuda" and states.get("cuda") is not None:
+        torch.cuda.set_rng_state(states["cuda"], device)
+
+
+# What train() writes into a checkpoint itself; everything else in it is the caller's metadata.
+_TRAINING_STATE_KEYS = ("model", "optimizer", "step", "train_config", "history", "rng", "model_config", "vocab")
+
+
+def _registry_name(model: torch.nn.Module) -> str | None:
+    from nnzero.makemore.models import REGISTRY
+
+    return next((name for name, cls in REGISTRY.items() if type(model) is cls), None)
+
+
+def train(
+    model: torch.nn.Module,
+    train_data,
+    val_data,
+    config: TrainConfig,
+    lr_schedule=None,
+    work_dir=None,
+    progress: bool = True,
+    state: dict | None = None,
+    metadata: dict | None = None,
+) -> History:
+    """Train ``model`` on ``train_data`` for ``config.max_steps`` steps; return its History.
+
+    - ``train_data``/``val_data``: datasets with whole ``X``/``Y`` tensors (a
+      SequenceDataset, or a WindowDataset); the model maps ``(idx, targets)`` to
+      ``(logits, loss)``.
+    - ``lr_schedule``: a function of the step (0, 1, 2, ...) giving a multiplier of
+      ``config.learning_rate``, applied before every step, like ``torch.optim.lr_scheduler.LambdaLR``
+      stepped once per step; None keeps the rate constant.
+    - Evaluates on the whole validation set every ``config.eval_interval`` steps (from
+      step 0) and at the end. With a ``work_dir``, writes ``best.pt`` whenever the
+      validation loss improves and ``last.pt`` at every evaluation; ``metadata`` (plain
+      data: model type, vocabulary, where the data came from) goes into both.
+    - ``state``: a checkpoint dict (from :func:`checkpoint.load`) to continue from: its
+      weights, optimizer state, step, history and random states are restored, so the
+      losses continue exactly as if the run had never stopped.
+    - Ctrl-C stops after the current step, evaluates, writes ``last.pt`` (and ``best.pt``
+      if the model improved) and returns the history with ``interrupted=True``; a second
+      Ctrl-C stops at once.
+    - A progress bar shows the step, the batch loss and the latest validation loss;
+      ``progress=False`` or the environment variable ``TQDM_DISABLE=1`` turns it off.
+
+    Raises FloatingPointError (one line) if the loss becomes NaN or infinite.
+    """
+    device = resolve_device(config.device)
+    model.to(device)
+    optimizer = make_optimizer(model, config)
+    batch_generator = torch.Generator().manual_seed(config.seed)
+    history = History()
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        # load_state_dict brings back the saved settings; this run's config wins.
+        for group, weight_decay in zip(optimizer.param_groups, (config.weight_decay, 0.0)):
+            group["betas"], group["weight_decay"] = config.betas, weight_decay
+        history = History.from_dict(state["history"])
+        _restore_rng_states(state["rng"], batch_generator, device)
+
+    work_dir = Path(work_dir) if work_dir is not None else None
+    if work_dir is not None:
+        # A resumed run keeps what its checkpoint said about the data and the model type.
+        carried = {k: v for k, v in (state or {}).items() if k not in _TRAINING_STATE_KEYS}
+        base_payload = {
+            **carried,
+            "model_config": model.config.to_dict(),
+            "vocab": train_data.vocab.to_dict(),
+            **(metadata or {}),
+        }
+        if "model_type" not in base_payload:
+            base_payload["model_type"] = _registry_name(model)
+
+    def save(name):
+        payload = {
+            **base_payload,
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "step": history.step,
+            "train_config": config.to_dict(),
+            "history": history.to_dict(),
+            "rng": _rng_states(batch_generator, device),
+        }
+        checkpoint.save(work_dir / name, payload)
+
+    def evaluate_and_save():
+        val = evaluate(model, val_data, config.eval_batch_size)
+        history.val_loss.append((history.step, val))
+        history.elapsed.append(history.train_seconds)
+        if val < history.best_val:
+            history.best_val, history.best_step = val, history.step
+            if work_dir is not None and config.save_best:
+                save("best.pt")
+        if work_dir is not None and config.save_last:
+            save("last.pt")
+        return val
+
+    X, Y = train_data.X.to(device), train_data.Y.to(device)
+    model.train()
+    disable_bar = not progress or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
+    last_val = history.val_loss[-1][1] if history.val_loss else math.nan
+    bar = tqdm(total=config.max_steps, initial=min(history.step, config.max_steps), disable=disable_bar, unit="step",
+               dynamic_ncols=True)
+    with _StopOnCtrlC() as stop, bar:
+        while True:
+            step = history.step
+            finished = step >= config.max_steps
+            history.interrupted = stop.requested and not finished
+            # Evaluate on schedule, at the end, and when stopped early (so best.pt has the latest progress).
+            due = step % config.eval_interval == 0 or finished or history.interrupted
+            if due and not (history.val_loss and history.val_loss[-1][0] == step):
+                last_val = evaluate_and_save()
+                bar.set_postfix_str(f"loss {history.train_loss[-1] if step else math.nan:.4f}  val {last_val:.4f}")
+            if history.interrupted and work_dir is not None:
+                save("last.pt")  # again if need be, so that it records the stop
+            if finished or history.interrupted:
+                break
+
+            started = time.perf_counter()
+            multiplier = 1.0 if lr_schedule is None else float(lr_schedule(step))
+            if not multiplier >= 0 or math.isinf(multiplier):
+                raise ValueError(f"lr_schedule({step}) returned {multiplier}; it must give a finite multiplier >= 0")
+            lr = config.learning_rate * multiplier
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            ix = torch.randint(len(X), (config.batch_size,), generator=batch_generator).to(device)
+            x = X[ix]
+            _, loss = model(x, _sequence_targets(x, Y[ix]))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            loss = loss.item()
+            if not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"the training loss became {loss} at step {step}; lower the learning rate or clip the gradients"
+                )
+            history.train_loss.append(loss)
+            history.lr.append(lr)
+            history.train_seconds += time.perf_counter() - started
+            bar.update(1)
+            bar.set_postfix_str(f"loss {loss:.4f}  val {last_val:.4f}", refresh=False)
+    return history

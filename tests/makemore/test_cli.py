@@ -1,0 +1,284 @@
+"""The makemore command, run in-process through main([...]): a round trip for every model
+type, exact resume, Ctrl-C, and every kind of bad input refused with one line on stderr,
+no traceback, and the work dir left as it was."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from nnzero.makemore import checkpoint, cli
+from nnzero.makemore.models import REGISTRY
+
+# Tiny models and runs: the point is the plumbing, not the loss.
+TINY = {
+    "bigram": [],
+    "mlp": ["--context", "3", "--n-embd", "4", "--n-embd2", "16"],
+    "wavenet": ["--context", "4", "--n-layer", "2", "--n-embd", "4", "--n-embd2", "8"],
+    "rnn": ["--n-embd", "8", "--n-embd2", "8"],
+    "lstm": ["--n-embd", "8", "--n-embd2", "8"],
+    "gru": ["--n-embd", "8", "--n-embd2", "8"],
+    "transformer": ["--n-layer", "1", "--n-embd", "8", "--n-head", "2", "--dropout", "0.1"],
+}
+QUICK = ["--batch-size", "8", "--eval-interval", "3", "--device", "cpu", "--quiet", "--num-samples", "6"]
+
+
+@pytest.fixture(scope="module")
+def words_file(tmp_path_factory):
+    """80 made-up names, a few repeated, with one non-ASCII letter."""
+    rng = random.Random(0)
+    syllables = ["ka", "lo", "mi", "ra", "ne", "so", "ti", "vu", "zé", "an", "el", "or"]
+    words = ["".join(rng.choice(syllables) for _ in range(rng.randint(1, 4))) for _ in range(80)]
+    path = tmp_path_factory.mktemp("data") / "names.txt"
+    path.write_text("\n".join(words) + "\n", encoding="utf-8")
+    return path
+
+
+def run(capsys, *argv):
+    """main(argv) -> (exit status, stdout, stderr)."""
+    status = cli.main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def train_args(words_file, work_dir, model_type="gru", steps=6):
+    return ["-i", words_file, "-o", work_dir, "--type", model_type, *TINY[model_type], "--max-steps", steps, *QUICK]
+
+
+def snapshot(directory):
+    """Every file under a directory with its bytes (None: the directory does not exist)."""
+    if not directory.exists():
+        return None
+    return {p.relative_to(directory): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def assert_one_line_error(status, err, *phrases, expected_status=2):
+    assert status == expected_status
+    assert err.startswith("makemore: error: ") and err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    for phrase in phrases:
+        assert phrase in err, err
+
+
+def sample_words(out):
+    """The words format_samples printed, whatever group they are in."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if " samples" in line)
+    return [w.strip() for line in lines[start + 1 :] for w in line[11:].split(",") if w.strip()]
+
+
+# --- round trips ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model_type", list(REGISTRY))
+def test_train_then_sample_only_for_every_type(model_type, words_file, tmp_path, capsys):
+    work_dir = tmp_path / "out"
+    status, out, err = run(capsys, *train_args(words_file, work_dir, model_type))
+    assert status == 0, err
+    assert "best val loss" in out and "test loss" in out and "6 samples:" in out
+    assert sorted(os.listdir(work_dir)) == ["best.pt", "last.pt"]
+    last = checkpoint.load(work_dir / "last.pt")
+    assert last["model_type"] == model_type and last["step"] == 6
+    assert last["data"]["path"] == str(words_file.resolve()) and last["data"]["lines"] == 80
+
+    status, out, err = run(capsys, "-o", work_dir, "--sample-only", "--num-samples", "7", "--prefix", "ka", "--quiet")
+    assert status == 0, err
+    assert out.startswith("7 samples: ")
+    samples = sample_words(out)
+    assert len(samples) == 7 and all(s.startswith("ka") for s in samples)
+
+
+def test_resume_continues_exactly_where_training_stopped(words_file, tmp_path, capsys):
+    whole, halves = tmp_path / "whole", tmp_path / "halves"
+    assert run(capsys, *train_args(words_file, whole, "transformer", steps=10))[0] == 0
+    assert run(capsys, *train_args(words_file, halves, "transformer", steps=5))[0] == 0
+    assert checkpoint.load(halves / "last.pt")["step"] == 5
+
+    status, out, err = run(capsys, "-o", halves, "--resume", "--max-steps", 10, "--device", "cpu")  # all else from last.pt
+    assert status == 0, err
+    assert "resuming" in out and "at step 5" in out
+    resumed, uninterrupted = checkpoint.load(halves / "last.pt"), checkpoint.load(whole / "last.pt")
+    assert resumed["step"] == 10
+    assert resumed["history"]["train_loss"] == uninterrupted["history"]["train_loss"]
+
+
+def test_resume_at_the_end_only_reports(words_file, tmp_path, capsys):
+    work_dir = tmp_path / "out"
+    run(capsys, *train_args(words_file, work_dir))
+    before = checkpoint.load(work_dir / "last.pt")["history"]
+    status, out, err = run(capsys, "-o", work_dir, "--resume")
+    assert status == 0, err
+    assert "nothing to train" in out and "test loss" in out
+    assert checkpoint.load(work_dir / "last.pt")["history"]["train_loss"] == before["train_loss"]
+
+
+def test_the_same_command_twice_starts_over(words_file, tmp_path, capsys):
+    args = train_args(words_file, tmp_path / "out")
+    assert run(capsys, *args)[0] == 0
+    status, out, err = run(capsys, *[a for a in args if a != "--quiet"])
+    assert status == 0, err
+    assert "starting over" in out
+
+
+def test_ctrl_c_saves_last_pt_exits_130_and_resume_finishes_the_run(words_file, tmp_path, capsys, monkeypatch):
+    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
+    run(capsys, *train_args(words_file, whole, "transformer", steps=9))
+
+    real_train = cli.train
+
+    def train_with_ctrl_c_at_step_4(*args, **kwargs):
+        def press_ctrl_c(step):
+            if step == 4:
+                os.kill(os.getpid(), signal.SIGINT)
+            return 1.0
+
+        return real_train(*args, lr_schedule=press_ctrl_c, **kwargs)
+
+    monkeypatch.setattr(cli, "train", train_with_ctrl_c_at_step_4)
+    status, out, err = run(capsys, *train_args(words_file, stopped, "transformer", steps=9))
+    monkeypatch.undo()
+    assert status == 130
+    assert err.count("\n") == 1 and "stopped at step 5" in err and f"makemore -o {stopped} --resume" in err
+    assert checkpoint.load(stopped / "last.pt")["step"] == 5
+
+    assert run(capsys, "-o", stopped, "--resume", "--quiet")[0] == 0
+    resumed = checkpoint.load(stopped / "last.pt")["history"]["train_loss"]
+    assert resumed == checkpoint.load(whole / "last.pt")["history"]["train_loss"]
+
+
+def test_sample_only_without_the_training_file_prints_unmarked_samples(tmp_path, capsys):
+    data = tmp_path / "words.txt"
+    data.write_text("\n".join(f"w{i}x" for i in range(30)), encoding="utf-8")
+    run(capsys, *train_args(data, tmp_path / "out", "bigram", steps=3))
+    data.unlink()
+    status, out, err = run(capsys, "-o", tmp_path / "out", "--sample-only", "--num-samples", "4")
+    assert status == 0, err
+    assert "samples not marked" in out and "4 samples:" in out
+
+
+def test_help_runs_as_a_module():
+    result = subprocess.run([sys.executable, "-m", "nnzero.makemore", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("usage: makemore")
+    text = " ".join(result.stdout.split())  # argparse wraps lines to the terminal's width
+    for phrase in ["examples:", "--sample-only", "--temperature T", "(default: out)", "(default: transformer;", "Exit status"]:
+        assert phrase in text
+
+
+# --- bad input: one line, exit 2, nothing written -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content, phrase",
+    [
+        (None, "does not exist"),
+        (b"", "has no text in it"),
+        (b"\n  \n\n", "has no text in it"),
+        (b"emma\x00\x00olivia\n", "looks like a binary file"),
+        (b"emma\nzo\xe9\nava\n", "is not UTF-8"),
+        (b"emma\n", "has only one line"),
+    ],
+)
+def test_bad_input_files_are_refused(content, phrase, tmp_path, capsys):
+    data = tmp_path / "words.txt"
+    if content is not None:
+        data.write_bytes(content)
+    status, out, err = run(capsys, *train_args(data, tmp_path / "out"))
+    assert_one_line_error(status, err, phrase)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "flags, phrase",
+    [
+        (["--type", "cnn"], "argument --type: invalid choice: 'cnn'"),
+        (["--max-steps", "-5"], "argument --max-steps: must be a whole number >= 0, not '-5'"),
+        (["--max-steps", "ten"], "argument --max-steps: must be a whole number >= 0, not 'ten'"),
+        (["--temperature", "0"], "argument --temperature: must be a number > 0, not '0'"),
+        (["--temperature", "-1"], "argument --temperature: must be a number > 0"),
+        (["--temperature", "nan"], "argument --temperature: must be a number > 0"),
+        (["--dropout", "1"], "argument --dropout: must be a number >= 0 and < 1"),
+        (["--top-k", "0"], "argument --top-k: must be a whole number >= 1"),
+        (["--resume", "--sample-only"], "not allowed with argument"),
+        (["--n-head", "3"], "multiple of n_head 3"),
+        (["--prefix", "q!"], "characters the model never saw"),
+        (["--device", "tpu"], "unknown device 'tpu'"),
+    ],
+)
+def test_bad_flags_are_refused(flags, phrase, words_file, tmp_path, capsys):
+    args = train_args(words_file, tmp_path / "out", "transformer") + flags
+    status, out, err = run(capsys, *args)
+    assert_one_line_error(status, err, phrase)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_on_a_machine_without_it_is_refused(words_file, tmp_path, capsys):
+    status, out, err = run(capsys, *train_args(words_file, tmp_path / "out"), "--device", "cuda")
+    assert_one_line_error(status, err, "no CUDA GPU", "--device cpu")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("mode", ["--sample-only", "--resume"])
+def test_sample_only_and_resume_need_a_checkpoint(mode, tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    status, out, err = run(capsys, "-o", tmp_path / "out", mode)
+    assert_one_line_error(status, err, f"{mode}: no checkpoint in", "train a model first")
+    assert snapshot(tmp_path / "out") == {}
+
+
+def test_a_work_dir_that_is_a_file_is_refused(words_file, tmp_path, capsys):
+    (tmp_path / "out").write_text("not a directory")
+    status, out, err = run(capsys, *train_args(words_file, tmp_path / "out"))
+    assert_one_line_error(status, err, "is a file, not a directory")
+
+
+@pytest.fixture()
+def trained_dir(words_file, tmp_path, capsys):
+    work_dir = tmp_path / "out"
+    assert run(capsys, *train_args(words_file, work_dir, "gru"))[0] == 0
+    return work_dir
+
+
+def test_a_work_dir_holding_another_model_is_refused(trained_dir, words_file, tmp_path, capsys):
+    other_data = tmp_path / "other.txt"
+    other_data.write_text("\n".join(["anna", "bert", "carl", "dora", "emil", "fina", "gus", "hans", "ida", "jan"]))
+    before = snapshot(trained_dir)
+    cases = [
+        (train_args(words_file, trained_dir, "lstm"), "type gru, not lstm"),
+        (train_args(words_file, trained_dir, "gru") + ["--n-embd2", "16"], "n_embd2 8, not 16"),
+        (train_args(other_data, trained_dir, "gru"), "trained on other data"),
+        (train_args(words_file, trained_dir, "gru") + ["--dedupe"], "trained on other data"),
+    ]
+    for args, phrase in cases:
+        status, out, err = run(capsys, *args)
+        assert_one_line_error(status, err, "holds a checkpoint of another model", phrase, "-o", "--resume")
+        assert snapshot(trained_dir) == before
+
+
+def test_resume_and_sample_only_refuse_contradicting_flags_and_other_data(trained_dir, tmp_path, capsys):
+    other_data = tmp_path / "other.txt"
+    other_data.write_text("\n".join(["anna", "bert", "carl", "dora", "emil", "fina", "gus", "hans", "ida", "jan"]))
+    before = snapshot(trained_dir)
+    cases = [
+        (["--resume", "--type", "lstm"], ["--type lstm (it is a gru)", "drop those flags"]),
+        (["--resume", "--n-embd", "32"], ["--n-embd 32 (it has 8)"]),
+        (["--sample-only", "--type", "rnn"], ["--type rnn (it is a gru)"]),
+        (["--resume", "-i", other_data], ["is not the data this checkpoint was trained on", "give that file with -i"]),
+        (["--sample-only", "-i", other_data], ["is not the data this checkpoint was trained on"]),
+        (["--resume", "--max-steps", "-1"], ["argument --max-steps"]),
+        (["--sample-only", "--prefix", "Q"], ["characters the model never saw ('Q')"]),
+    ]
+    for flags, phrases in cases:
+        status, out, err = run(capsys, "-o", trained_dir, *flags)
+        assert_one_line_error(status, err, *phrases)
+        assert snapshot(trained_dir) == before
+
+
+def test_a_damaged_checkpoint_is_refused(trained_dir, capsys):
+    (trained_dir / "last.pt").write_bytes(b"garbage")
+    status, out, err = run(capsys, "-o", trained_dir, "--resume")
+    assert_one_line_error(status, err, "is not a readable checkpoint")

@@ -1,0 +1,379 @@
+"""nnzero.makemore.train and .checkpoint: the training loop, evaluation, exact resume, and
+atomic checkpoints, tested on a tiny stand-in model so the loop is checked on its own."""
+
+import dataclasses
+import datetime
+import math
+import os
+import signal
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from nnzero.makemore import checkpoint
+from nnzero.makemore.checkpoint import CheckpointError
+from nnzero.makemore.data import SequenceDataset, Vocab, WindowDataset
+from nnzero.makemore.train import (
+    History,
+    TrainConfig,
+    evaluate,
+    make_optimizer,
+    recommended_train_config,
+    resolve_device,
+    train,
+)
+
+WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
+         "ella", "avery", "scarlett", "grace", "chloe", "lily", "aria", "zoey", "nora", "layla"]
+VOCAB = Vocab.from_words(WORDS)
+BLOCK = max(map(len, WORDS)) + 1
+META = {"model_type": "tiny"}
+
+
+@dataclasses.dataclass
+class TinyConfig:
+    vocab_size: int
+    block_size: int
+    n_embd: int = 8
+    dropout: float = 0.2
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+class TinyModel(nn.Module):
+    """A small causal model with the makemore interface: each position sees its own token
+    and the mean of the embeddings so far. It has dropout, so exact resume must restore
+    torch's random state as well as the batch order."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.n_embd)
+        self.mix = nn.Linear(config.n_embd, config.n_embd)
+        self.drop = nn.Dropout(config.dropout)
+        self.head = nn.Linear(config.n_embd, config.vocab_size)
+
+    def forward(self, idx, targets=None):
+        e = self.embed(idx)
+        positions = torch.arange(1, idx.size(1) + 1, device=idx.device)[:, None]
+        h = torch.tanh(self.mix(e.cumsum(1) / positions) + e)
+        logits = self.head(self.drop(h))
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)
+        return logits, loss
+
+
+def tiny_model(seed=0, dropout=0.2):
+    torch.manual_seed(seed)
+    return TinyModel(TinyConfig(len(VOCAB), BLOCK, dropout=dropout))
+
+
+@pytest.fixture(scope="module")
+def data():
+    return SequenceDataset(WORDS[:16], VOCAB, BLOCK), SequenceDataset(WORDS[16:], VOCAB, BLOCK)
+
+
+def config(**kwargs):
+    settings = dict(max_steps=20, batch_size=4, learning_rate=1e-2, eval_interval=5, device="cpu", seed=1)
+    return TrainConfig(**{**settings, **kwargs})
+
+
+# --- TrainConfig and History ----------------------------------------------------------
+
+
+def test_train_config_round_trips_through_plain_data():
+    original = TrainConfig(max_steps=7, betas=(0.8, 0.9), grad_clip=0.5)
+    data = original.to_dict()
+    assert data["betas"] == [0.8, 0.9]
+    assert TrainConfig.from_dict(data) == original
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("max_steps", -1), ("batch_size", 0), ("learning_rate", 0.0), ("weight_decay", -0.1),
+     ("grad_clip", 0.0), ("eval_interval", 0), ("betas", (0.9, 1.0))],
+)
+def test_train_config_refuses_bad_values_in_one_line(field, value):
+    with pytest.raises(ValueError) as excinfo:
+        TrainConfig(**{field: value})
+    assert field in str(excinfo.value) and "\n" not in str(excinfo.value)
+
+
+def test_train_config_from_dict_names_unknown_fields():
+    with pytest.raises(ValueError, match="unknown TrainConfig fields \\['colour'\\]"):
+        TrainConfig.from_dict({**TrainConfig().to_dict(), "colour": "red"})
+
+
+def test_recommended_train_config_covers_every_type_and_takes_overrides():
+    types = ["bigram", "mlp", "wavenet", "rnn", "lstm", "gru", "transformer"]
+    for name in types:
+        assert isinstance(recommended_train_config(name), TrainConfig)
+    for name in ["rnn", "lstm", "gru"]:
+        assert recommended_train_config(name).grad_clip is not None
+    assert recommended_train_config("mlp", seed=5).seed == 5
+    with pytest.raises(ValueError, match="unknown model type 'cnn'"):
+        recommended_train_config("cnn")
+
+
+def test_history_round_trips_and_keeps_val_pairs():
+    history = History(train_loss=[3.0, 2.5], lr=[0.1, 0.1], val_loss=[(0, 3.3), (2, 2.9)], elapsed=[0.0, 0.5],
+                      best_val=2.9, best_step=2)
+    data = history.to_dict()
+    assert data["val_loss"] == [[0, 3.3], [2, 2.9]]
+    assert History.from_dict(data) == history
+    assert history.step == 2 and history.steps == [0, 1]
+
+
+# --- devices and the optimiser --------------------------------------------------------
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        resolve_device("gpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            resolve_device("cuda")
+
+
+def test_weight_decay_applies_to_matrices_only():
+    model = tiny_model()
+    optimizer = make_optimizer(model, config(weight_decay=0.3))
+    decay, no_decay = optimizer.param_groups
+    assert decay["weight_decay"] == 0.3 and no_decay["weight_decay"] == 0.0
+    assert {p.dim() for p in decay["params"]} == {2}
+    assert {p.dim() for p in no_decay["params"]} == {1}
+    assert len(decay["params"]) + len(no_decay["params"]) == len(list(model.parameters()))
+
+
+# --- evaluate -------------------------------------------------------------------------
+
+
+def manual_mean_nll(model, words):
+    """Sum of -log p(next char) over every character and end token of every word, divided
+    by how many there are: the definition evaluate() must implement."""
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for word in words:
+            ids = [0] + VOCAB.encode(word)
+            targets = VOCAB.encode(word) + [0]
+            logits, _ = model(torch.tensor([ids]))
+            log_probs = F.log_softmax(logits[0].double(), dim=-1)
+            for position, target in enumerate(targets):
+                total -= log_probs[position, target].item()
+                count += 1
+    return total / count
+
+
+def test_evaluate_is_the_masked_mean_over_the_whole_set(data):
+    model = tiny_model()
+    _, val = data
+    expected = manual_mean_nll(model, WORDS[16:])
+    model.train()
+    for batch_size in (1, 3, 512):
+        assert evaluate(model, val, batch_size) == pytest.approx(expected, rel=1e-6)
+    assert model.training  # put back in the mode it was in
+    model.eval()
+    evaluate(model, val)
+    assert not model.training
+
+
+def test_evaluate_on_windows_uses_the_last_position():
+    model = tiny_model()
+    windows = WindowDataset(WORDS[:4], VOCAB, context=3)
+    with torch.no_grad():
+        model.eval()
+        logits, _ = model(windows.X)
+        expected = F.cross_entropy(logits[:, -1], windows.Y).item()
+    assert evaluate(model, windows, batch_size=5) == pytest.approx(expected, rel=1e-6)
+
+
+# --- the loop -------------------------------------------------------------------------
+
+
+def test_training_lowers_the_loss_and_records_history(data, tmp_path):
+    train_data, val_data = data
+    model = tiny_model()
+    history = train(model, train_data, val_data, config(max_steps=60, eval_interval=25), work_dir=tmp_path,
+                    progress=False, metadata=META)
+    assert history.step == 60 and len(history.lr) == 60 and not history.interrupted
+    assert [step for step, _ in history.val_loss] == [0, 25, 50, 60]
+    assert len(history.elapsed) == 4 and history.elapsed == sorted(history.elapsed)
+    vals = [v for _, v in history.val_loss]
+    assert vals[-1] < vals[0] - 0.3  # it learned something
+    assert history.best_val == min(vals)
+    assert history.best_step == history.val_loss[vals.index(min(vals))][0]
+    assert history.val_loss[-1][1] == pytest.approx(evaluate(model, val_data))
+
+    best, last = checkpoint.load(tmp_path / "best.pt"), checkpoint.load(tmp_path / "last.pt")
+    assert last["step"] == 60 and best["step"] == history.best_step
+    assert last["model_type"] == "tiny" and last["vocab"] == VOCAB.to_dict()
+    assert last["model_config"] == model.config.to_dict()
+    assert TrainConfig.from_dict(last["train_config"]).max_steps == 60
+    assert History.from_dict(last["history"]) == history
+    assert sorted(os.listdir(tmp_path)) == ["best.pt", "last.pt"]  # no temporary files left
+
+
+def test_lr_schedule_matches_torch_lambda_lr(data):
+    def warmup_then_halve(step):
+        return min(1.0, (step + 1) / 4) * (0.5 if step >= 6 else 1.0)
+
+    history = train(tiny_model(), *data, config(max_steps=10), lr_schedule=warmup_then_halve, progress=False)
+    parameter = nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.AdamW([parameter], lr=1e-2)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_then_halve)
+    expected = []
+    for _ in range(10):
+        expected.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert history.lr == pytest.approx(expected, rel=1e-12)
+
+
+def test_negative_lr_multiplier_is_refused(data):
+    with pytest.raises(ValueError, match=r"lr_schedule\(0\) returned -1.0"):
+        train(tiny_model(), *data, config(), lr_schedule=lambda step: -1.0, progress=False)
+
+
+def test_gradient_clipping_limits_the_update(data):
+    # Adam divides by the gradient's scale, so clipping to a norm far below Adam's eps
+    # (1e-8) makes every update tiny; without clipping each weight moves about lr per step.
+    def movement(grad_clip):
+        model = tiny_model(dropout=0.0)
+        before = [p.detach().clone() for p in model.parameters()]
+        train(model, *data, config(max_steps=3, weight_decay=0.0, grad_clip=grad_clip), progress=False)
+        return max((p - b).abs().max().item() for p, b in zip(model.parameters(), before))
+
+    assert movement(None) > 1e-2
+    assert movement(1e-12) < 1e-5
+
+
+def test_window_dataset_trains_through_the_same_loop():
+    train_windows = WindowDataset(WORDS[:16], VOCAB, context=3)
+    val_windows = WindowDataset(WORDS[16:], VOCAB, context=3)
+    history = train(tiny_model(), train_windows, val_windows, config(max_steps=40, eval_interval=40), progress=False)
+    assert history.val_loss[-1][1] < history.val_loss[0][1]
+
+
+def test_diverging_training_stops_with_one_line(data):
+    model = tiny_model()
+    with torch.no_grad():
+        model.head.bias[0] = math.inf  # what a far too large learning rate ends in
+    with pytest.raises(FloatingPointError) as excinfo:
+        train(model, *data, config(), progress=False)
+    assert "lower the learning rate" in str(excinfo.value) and "\n" not in str(excinfo.value)
+
+
+# --- exact resume and Ctrl-C ----------------------------------------------------------
+
+
+def test_resume_gives_the_same_losses_as_an_uninterrupted_run(data, tmp_path):
+    steps = 16
+    whole = tiny_model(seed=0)
+    uninterrupted = train(whole, *data, config(max_steps=steps), progress=False)
+
+    first = tiny_model(seed=0)
+    train(first, *data, config(max_steps=steps // 2), work_dir=tmp_path, progress=False, metadata=META)
+    state = checkpoint.load(tmp_path / "last.pt")
+    assert state["step"] == steps // 2
+    second = tiny_model(seed=99)  # different initial weights: the checkpoint must replace them
+    resumed = train(second, *data, config(max_steps=steps), work_dir=tmp_path, progress=False, state=state)
+
+    assert resumed.train_loss == uninterrupted.train_loss  # float equality, dropout included
+    assert resumed.lr == uninterrupted.lr
+    for p, q in zip(whole.parameters(), second.parameters()):
+        assert torch.equal(p, q)
+
+
+def test_resume_without_the_random_states_would_differ(data, tmp_path):
+    # The control for the test above: with the batch sampler and dropout started afresh,
+    # the second half's losses are not the uninterrupted run's.
+    uninterrupted = train(tiny_model(), *data, config(max_steps=16), progress=False)
+    train(tiny_model(), *data, config(max_steps=8), work_dir=tmp_path, progress=False, metadata=META)
+    state = checkpoint.load(tmp_path / "last.pt")
+    state["rng"] = {"batches": torch.Generator().manual_seed(1).get_state(), "torch": torch.get_rng_state()}
+    resumed = train(tiny_model(), *data, config(max_steps=16), progress=False, state=state)
+    assert resumed.train_loss[:8] == uninterrupted.train_loss[:8]
+    assert resumed.train_loss[8:] != uninterrupted.train_loss[8:]
+
+
+def test_ctrl_c_stops_after_the_step_saves_and_resumes_exactly(data, tmp_path):
+    uninterrupted = train(tiny_model(), *data, config(max_steps=12), progress=False)
+
+    def press_ctrl_c_at_step_3(step):
+        if step == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return 1.0
+
+    previous_handler = signal.getsignal(signal.SIGINT)
+    stopped = train(tiny_model(), *data, config(max_steps=12), lr_schedule=press_ctrl_c_at_step_3,
+                    work_dir=tmp_path, progress=False, metadata=META)
+    assert signal.getsignal(signal.SIGINT) is previous_handler  # Ctrl-C handling given back
+    assert stopped.interrupted and stopped.step == 4  # the step under way was finished
+    assert [step for step, _ in stopped.val_loss] == [0, 4]  # and evaluated, for best.pt
+    state = checkpoint.load(tmp_path / "last.pt")
+    assert state["step"] == 4 and state["history"]["interrupted"]
+
+    resumed = train(tiny_model(seed=5), *data, config(max_steps=12), progress=False, state=state)
+    assert not resumed.interrupted
+    assert resumed.train_loss == uninterrupted.train_loss
+
+
+# --- checkpoint files -----------------------------------------------------------------
+
+
+def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
+    path = tmp_path / "last.pt"
+    old = {"model": {"w": torch.ones(2)}, "step": 1, "model_type": "tiny", "model_config": {}, "vocab": {"chars": ["a"]}}
+    checkpoint.save(path, old)
+
+    def save_half_then_fail(payload, file):
+        file.write(b"PK\x03\x04 half a checkpoint")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoint.torch, "save", save_half_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        checkpoint.save(path, {**old, "step": 2})
+    monkeypatch.undo()
+
+    assert os.listdir(tmp_path) == ["last.pt"]  # the temporary file is gone
+    kept = checkpoint.load(path)
+    assert kept["step"] == 1 and torch.equal(kept["model"]["w"], torch.ones(2))
+
+
+def test_load_refuses_damaged_foreign_and_unsafe_files(tmp_path):
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a checkpoint at all")
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(1)}, foreign)
+    unsafe = tmp_path / "unsafe.pt"
+    torch.save({"model": {}, "step": 0, "model_type": "x", "model_config": {}, "vocab": datetime.date(2024, 1, 1)}, unsafe)
+
+    for path, expected in [(garbage, "is not a readable checkpoint"), (foreign, "was not written by makemore"),
+                           (unsafe, "is not a readable checkpoint"), (tmp_path / "missing.pt", "does not exist")]:
+        with pytest.raises(CheckpointError) as excinfo:
+            checkpoint.load(path)
+        message = str(excinfo.value)
+        assert expected in message and "\n" not in message
+
+
+def test_describe_names_type_sizes_data_and_step():
+    payload = {"model_type": "gru", "model_config": {"vocab_size": 27, "block_size": 16, "n_embd": 64},
+               "step": 300, "data": {"path": "/tmp/words.txt"}}
+    assert checkpoint.describe(payload) == "a gru (n_embd=64) trained 300 steps on /tmp/words.txt"
+
+
+def test_the_loss_at_resume_step_does_not_repeat_evaluation(data, tmp_path):
+    # A run that stopped at an evaluation step continues without evaluating that step twice.
+    train(tiny_model(), *data, config(max_steps=10), work_dir=tmp_path, progress=False, metadata=META)
+    state = checkpoint.load(tmp_path / "last.pt")
+    resumed = train(tiny_model(), *data, config(max_steps=20), progress=False, state=state)
+    assert [step for step, _ in resumed.val_loss] == [0, 5, 10, 15, 20]
+    assert math.isfinite(resumed.best_val)
