@@ -34,7 +34,8 @@ DEFAULT_TYPE = "transformer"
 SPLIT_SEED = 42
 # Command-line flags that set ModelConfig fields and TrainConfig fields (same names).
 SIZE_FLAGS = ("n_layer", "n_embd", "n_embd2", "n_head", "context", "dropout")
-TRAIN_FLAGS = ("max_steps", "batch_size", "learning_rate", "weight_decay", "grad_clip", "eval_interval")
+TRAIN_FLAGS = ("max_steps", "batch_size", "learning_rate", "weight_decay", "grad_clip", "warmup_steps",
+               "final_lr_fraction", "eval_interval")
 
 
 class UsageError(Exception):
@@ -145,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"AdamW weight decay on weight matrices (default: {_default_by_type('weight_decay')})")
     training.add_argument("--grad-clip", type=_number(float, 0), metavar="NORM",
                           help=f"clip the gradient norm to this, 0 = off (default: {_default_by_type('grad_clip')})")
+    training.add_argument("--warmup-steps", type=_number(int, 0), metavar="N",
+                          help=f"raise the learning rate linearly from 0 over N steps (default: {_default_by_type('warmup_steps')})")
+    training.add_argument("--final-lr-fraction", type=_number(float, 0), metavar="F",
+                          help="decay the learning rate along a cosine to F times its peak by the last step, "
+                               f"1 = constant (default: {_default_by_type('final_lr_fraction')})")
     training.add_argument("--eval-interval", type=positive, metavar="N",
                           help=f"evaluate on the whole validation set every N steps (default: {_default_by_type('eval_interval')})")
     training.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps (default: auto)")

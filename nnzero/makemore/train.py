@@ -46,6 +46,8 @@ class TrainConfig:
     weight_decay: float = 0.01  # AdamW's decoupled weight decay, on weight matrices only
     betas: tuple = (0.9, 0.99)  # AdamW's averaging rates for the gradient and its square
     grad_clip: float | None = None  # clip the gradient's global norm to this; None = no clipping
+    warmup_steps: int = 0  # raise the rate linearly from 0 over this many steps (with lr_schedule=None)
+    final_lr_fraction: float = 1.0  # cosine decay to this fraction of the rate by max_steps; 1.0 = constant
     eval_interval: int = 500  # evaluate on the whole validation set every this many steps
     eval_batch_size: int = 512  # words per forward pass during evaluation (memory, not results)
     seed: int = 3407  # seeds the batch sampler (the CLI also seeds the model's initialisation)
@@ -56,18 +58,20 @@ class TrainConfig:
     def __post_init__(self):
         self.betas = tuple(self.betas)
         checks = [
-            (isinstance(self.max_steps, int) and self.max_steps >= 0, "max_steps must be a whole number >= 0"),
-            (isinstance(self.batch_size, int) and self.batch_size >= 1, "batch_size must be a whole number >= 1"),
-            (self.learning_rate > 0, "learning_rate must be > 0"),
-            (self.weight_decay >= 0, "weight_decay must be >= 0"),
-            (len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "betas must be two numbers in [0, 1)"),
-            (self.grad_clip is None or self.grad_clip > 0, "grad_clip must be > 0, or None for no clipping"),
-            (isinstance(self.eval_interval, int) and self.eval_interval >= 1, "eval_interval must be a whole number >= 1"),
-            (isinstance(self.eval_batch_size, int) and self.eval_batch_size >= 1, "eval_batch_size must be a whole number >= 1"),
+            (isinstance(self.max_steps, int) and self.max_steps >= 0, "max_steps", "must be a whole number >= 0"),
+            (isinstance(self.batch_size, int) and self.batch_size >= 1, "batch_size", "must be a whole number >= 1"),
+            (self.learning_rate > 0, "learning_rate", "must be > 0"),
+            (self.weight_decay >= 0, "weight_decay", "must be >= 0"),
+            (len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "betas", "must be two numbers in [0, 1)"),
+            (self.grad_clip is None or self.grad_clip > 0, "grad_clip", "must be > 0, or None for no clipping"),
+            (isinstance(self.warmup_steps, int) and self.warmup_steps >= 0, "warmup_steps", "must be a whole number >= 0"),
+            (0 <= self.final_lr_fraction <= 1, "final_lr_fraction", "must be in [0, 1]"),
+            (isinstance(self.eval_interval, int) and self.eval_interval >= 1, "eval_interval", "must be a whole number >= 1"),
+            (isinstance(self.eval_batch_size, int) and self.eval_batch_size >= 1, "eval_batch_size", "must be a whole number >= 1"),
         ]
-        for ok, message in checks:
+        for ok, name, message in checks:
             if not ok:
-                raise ValueError(f"{message}, not {self!r}")
+                raise ValueError(f"{name} {message}, not {getattr(self, name)!r}")
 
     def to_dict(self) -> dict:
         """Plain data for a checkpoint; :meth:`from_dict` reverses it."""
@@ -115,6 +119,20 @@ def recommended_train_config(model_type: str, **overrides) -> TrainConfig:
     if model_type not in settings:
         raise ValueError(f"unknown model type {model_type!r}; choose one of {', '.join(settings)}")
     return TrainConfig(**{**settings[model_type], **overrides})
+
+
+def warmup_cosine(step: int, max_steps: int, warmup_steps: int, final_fraction: float) -> float:
+    """The learning-rate multiplier at ``step`` for linear warmup then cosine decay.
+
+    ``(step + 1) / warmup_steps`` during warmup, then
+    ``final + (1 - final) * (1 + cos(pi * progress)) / 2`` with ``progress`` going from 0 at
+    the end of warmup to 1 at ``max_steps``. With ``final_fraction=1`` and no warmup it is
+    the constant 1.
+    """
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))
+    return final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
 @dataclass
@@ -320,7 +338,8 @@ def train(
       ``(logits, loss)``.
     - ``lr_schedule``: a function of the step (0, 1, 2, ...) giving a multiplier of
       ``config.learning_rate``, applied before every step, like ``torch.optim.lr_scheduler.LambdaLR``
-      stepped once per step; None keeps the rate constant.
+      stepped once per step; None uses the config's own :func:`warmup_cosine`
+      (``warmup_steps``, ``final_lr_fraction``; constant by default).
     - Evaluates on the whole validation set every ``config.eval_interval`` steps (from
       step 0) and at the end. With a ``work_dir``, writes ``best.pt`` whenever the
       validation loss improves and ``last.pt`` at every evaluation; ``metadata`` (plain
@@ -409,7 +428,10 @@ def train(
                 break
 
             started = time.perf_counter()
-            multiplier = 1.0 if lr_schedule is None else float(lr_schedule(step))
+            if lr_schedule is None:
+                multiplier = warmup_cosine(step, config.max_steps, config.warmup_steps, config.final_lr_fraction)
+            else:
+                multiplier = float(lr_schedule(step))
             if not multiplier >= 0 or math.isinf(multiplier):
                 raise ValueError(f"lr_schedule({step}) returned {multiplier}; it must give a finite multiplier >= 0")
             lr = config.learning_rate * multiplier

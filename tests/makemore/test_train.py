@@ -23,6 +23,7 @@ from nnzero.makemore.train import (
     recommended_train_config,
     resolve_device,
     train,
+    warmup_cosine,
 )
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
@@ -235,6 +236,32 @@ def test_lr_schedule_matches_torch_lambda_lr(data):
         optimizer.step()
         scheduler.step()
     assert history.lr == pytest.approx(expected, rel=1e-12)
+
+
+def test_config_warmup_cosine_matches_torch_linear_then_cosine(data):
+    """The built-in schedule equals torch's LinearLR warmup followed by CosineAnnealingLR."""
+    steps, warmup, final = 12, 3, 0.1
+    history = train(tiny_model(), *data, config(max_steps=steps, warmup_steps=warmup, final_lr_fraction=final),
+                    progress=False)
+    parameter = nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.AdamW([parameter], lr=1e-2)
+    scheduler = torch.optim.lr_scheduler.SequentialLR(optimizer, [
+        torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1 / warmup, total_iters=warmup - 1),
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps - warmup, eta_min=final * 1e-2),
+    ], milestones=[warmup])
+    expected = []
+    for _ in range(steps):
+        expected.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert history.lr == pytest.approx(expected, rel=1e-12)
+
+
+def test_warmup_cosine_is_constant_by_default_and_ends_at_the_floor():
+    assert [warmup_cosine(s, 10, 0, 1.0) for s in range(12)] == [1.0] * 12
+    assert warmup_cosine(0, 10, 0, 0.1) == 1.0
+    assert warmup_cosine(10, 10, 0, 0.1) == pytest.approx(0.1)
+    assert warmup_cosine(1, 10, 4, 0.0) == pytest.approx(0.5)
 
 
 def test_negative_lr_multiplier_is_refused(data):
