@@ -1,0 +1,114 @@
+"""Every makemore model type under one fixed budget of training time.
+
+For each data file and model type: the type's default size and recommended training
+settings (what `makemore --type T` uses), trained for a fixed number of seconds on the
+80% training split, evaluated on the whole validation split during training; the test loss is that
+of the checkpoint with the best validation loss. The step count is
+fixed in advance from a short timing run, so that the learning-rate schedule ends when
+the budget does; the table reports the training time actually taken (evaluation not
+counted). Results: bench/BENCHMARKS.md.
+
+    python bench/makemore.py                                 # 3 minutes per type, both files
+    python bench/makemore.py --seconds 60 --types mlp gru --files shipped
+    python bench/makemore.py --files ../shared/data/names.txt
+"""
+
+import argparse
+import copy
+import dataclasses
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from nnzero.makemore import checkpoint
+from nnzero.makemore.data import SequenceDataset, Vocab, load_words, split_words
+from nnzero.makemore.models import REGISTRY, build_model, default_config
+from nnzero.makemore.train import evaluate, make_optimizer, recommended_train_config, train
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "data" / "names.txt"
+SPLIT_SEED = 42  # the makemore CLI's split
+TIMING_STEPS = 40
+
+
+def ms_per_step(model, data, config):
+    """Median milliseconds of one training step of a throwaway copy of ``model``."""
+    model = copy.deepcopy(model)
+    optimizer = make_optimizer(model, config)
+    generator = torch.Generator().manual_seed(0)
+    times = []
+    for _ in range(TIMING_STEPS):
+        start = time.perf_counter()
+        ix = torch.randint(len(data.X), (config.batch_size,), generator=generator)
+        _, loss = model(data.X[ix], data.Y[ix])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        times.append(time.perf_counter() - start)
+    return 1000 * sorted(times[5:])[len(times[5:]) // 2]
+
+
+def run(words, model_type, seconds, seed):
+    vocab = Vocab.from_words(words)
+    splits = split_words(words, seed=SPLIT_SEED)
+    block_size = max(map(len, words)) + 1
+    train_data, val_data, test_data = (SequenceDataset(part, vocab, block_size) for part in splits)
+    torch.manual_seed(seed)
+    model = build_model(model_type, default_config(model_type, len(vocab), block_size))
+    config = recommended_train_config(model_type, seed=seed, device="cpu")
+    step_ms = ms_per_step(model, train_data, config)
+    steps = max(1, int(seconds * 1000 / step_ms))
+    config = dataclasses.replace(config, max_steps=steps, eval_interval=max(1, steps // 10), save_last=False)
+    with tempfile.TemporaryDirectory() as work_dir:
+        history = train(model, train_data, val_data, config, work_dir=work_dir, progress=False)
+        final_val = evaluate(model, val_data)
+        model.load_state_dict(checkpoint.load(Path(work_dir) / "best.pt")["model"])  # test the best model
+    return {
+        "type": model_type,
+        "params": sum(p.numel() for p in model.parameters()),
+        "steps": steps,
+        "batch": config.batch_size,
+        "ms_per_step": history.train_seconds * 1000 / steps,
+        "train_seconds": history.train_seconds,
+        "best_val": history.best_val,
+        "best_step": history.best_step,
+        "final_val": final_val,
+        "test": evaluate(model, test_data),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=180, help="training time per type (default: 180)")
+    parser.add_argument("--types", nargs="+", choices=list(REGISTRY), default=list(REGISTRY))
+    parser.add_argument("--files", nargs="+", default=["shipped", str(REFERENCE)],
+                        help="'shipped' (nnzero's names) and/or paths (default: shipped and the reference names)")
+    parser.add_argument("--seed", type=int, default=3407)
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice, the core count)")
+    parser.add_argument("--json", type=Path, help="also write the rows to this file")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
+          f"{args.seconds:g} s of training per type")
+    rows = []
+    for name in args.files:
+        words = load_words(None if name == "shipped" else name)
+        print(f"\n{name}: {len(words)} lines")
+        print(f"{'type':12} {'params':>8} {'steps':>6} {'batch':>5} {'ms/step':>8} {'best val':>9} {'final val':>9} {'test':>7}")
+        for model_type in args.types:
+            row = {"file": name, **run(words, model_type, args.seconds, args.seed)}
+            rows.append(row)
+            print(f"{row['type']:12} {row['params']:8,} {row['steps']:6} {row['batch']:5} {row['ms_per_step']:8.1f} "
+                  f"{row['best_val']:9.4f} {row['final_val']:9.4f} {row['test']:7.4f}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
