@@ -12,6 +12,7 @@ import pytest
 
 from nnzero.makemore import checkpoint, cli
 from nnzero.makemore.models import REGISTRY
+from nnzero.makemore.train import warmup_cosine
 
 # Tiny models and runs: the point is the plumbing, not the loss.
 TINY = {
@@ -129,13 +130,13 @@ def test_ctrl_c_saves_last_pt_exits_130_and_resume_finishes_the_run(words_file, 
 
     real_train = cli.train
 
-    def train_with_ctrl_c_at_step_4(*args, **kwargs):
-        def press_ctrl_c(step):
+    def train_with_ctrl_c_at_step_4(model, train_data, val_data, config, **kwargs):
+        def press_ctrl_c(step):  # the run's own schedule, plus a Ctrl-C at step 4
             if step == 4:
                 os.kill(os.getpid(), signal.SIGINT)
-            return 1.0
+            return warmup_cosine(step, config.max_steps, config.warmup_steps, config.final_lr_fraction)
 
-        return real_train(*args, lr_schedule=press_ctrl_c, **kwargs)
+        return real_train(model, train_data, val_data, config, lr_schedule=press_ctrl_c, **kwargs)
 
     monkeypatch.setattr(cli, "train", train_with_ctrl_c_at_step_4)
     status, out, err = run(capsys, *train_args(words_file, stopped, "transformer", steps=9))
