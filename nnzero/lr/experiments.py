@@ -1,0 +1,419 @@
+"""Experiments that settle questions about schedules: schedules x peak LRs x seeds, cached.
+
+One call trains a fresh makemore model for every combination, at an equal step budget,
+and returns a tidy table and the validation-loss curves::
+
+    results = run_experiments(
+        "transformer",
+        {"constant": lambda n: constant(), "cosine": lambda n: warmup_cosine(n, n // 20, floor=0.05)},
+        peak_lrs=[1e-3, 3e-3], seeds=[0, 1, 2], steps=3000, cache_dir="results/lr",
+    )
+    results.rows                      # one dict per run: schedule, peak_lr, seed, final_val, ...
+    print(format_summary(results))    # mean ± std per schedule and peak LR
+    plot_curves(results); plot_sensitivity(results)
+
+Every run is stored as one JSON file in ``cache_dir``, named by a hash of everything
+that determines its outcome (the model type and shape, the training settings, the
+schedule's name and its multiplier at every step, the data's sha256, the split, the
+versions of torch and nnzero). Calling again with the same settings reloads the runs
+instead of training them, so a lesson shows stored results in seconds;
+``regenerate=True`` trains them all again and overwrites the files. Changing any
+setting (even one step of a schedule) gives new files, never stale results.
+
+Runs are judged on the validation split; the test split stays untouched for the final
+word on whichever setting wins.
+"""
+
+import hashlib
+import json
+import math
+import os
+import re
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+import nnzero
+from nnzero.makemore.data import SequenceDataset, Vocab, load_words, split_words
+from nnzero.makemore.models import ModelConfig, build_model, default_config
+from nnzero.makemore.train import recommended_train_config, train
+
+SPLIT_SEED = 42  # the lectures' split of the words into train / val / test
+CACHE_FORMAT = 1  # bump when the JSON layout changes, so old files are not misread
+COLUMNS = ("schedule", "peak_lr", "seed", "final_val", "best_val", "steps_to_target", "wall_seconds")
+
+
+def default_cache_dir() -> Path:
+    """Where runs are stored when no ``cache_dir`` is given: ``$XDG_CACHE_HOME/nnzero/lr_experiments``
+    (``~/.cache/nnzero/lr_experiments`` by default)."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "nnzero" / "lr_experiments"
+
+
+@dataclass
+class Run:
+    """One training run: its settings, what it reached, and its validation curve.
+
+    ``steps[i]`` is the number of steps taken when ``val[i]`` was measured (on the whole
+    validation split, from step 0 to the last step). ``wall_seconds`` is the time of the
+    whole ``train()`` call, evaluations included, on the machine that ran it.
+    """
+
+    schedule: str
+    peak_lr: float
+    seed: int
+    final_val: float
+    best_val: float
+    wall_seconds: float
+    steps: list = field(default_factory=list)
+    val: list = field(default_factory=list)
+
+    def steps_to_target(self, target_loss: float | None) -> int | None:
+        """The first evaluated step at which the validation loss was <= ``target_loss`` (None if never)."""
+        if target_loss is None:
+            return None
+        return next((step for step, loss in zip(self.steps, self.val) if loss <= target_loss), None)
+
+
+@dataclass
+class Results:
+    """The runs of :func:`run_experiments`, as a tidy table (``rows``) and curves (``curves``).
+
+    ``trained`` counts the runs this call trained; the rest were loaded from the cache.
+    """
+
+    model_type: str
+    steps: int
+    runs: list
+    target_loss: float | None = None
+    trained: int = 0
+
+    @property
+    def rows(self) -> list[dict]:
+        """One dict per run with the keys of :data:`COLUMNS`, in the order the runs were made."""
+        return [
+            {
+                "schedule": run.schedule,
+                "peak_lr": run.peak_lr,
+                "seed": run.seed,
+                "final_val": run.final_val,
+                "best_val": run.best_val,
+                "steps_to_target": run.steps_to_target(self.target_loss),
+                "wall_seconds": run.wall_seconds,
+            }
+            for run in self.runs
+        ]
+
+    @property
+    def curves(self) -> dict:
+        """``{(schedule, peak_lr, seed): (steps, val)}``: every run's validation curve."""
+        return {(run.schedule, run.peak_lr, run.seed): (run.steps, run.val) for run in self.runs}
+
+    @property
+    def schedules(self) -> list[str]:
+        """The schedule names, in the order they were given."""
+        return list(dict.fromkeys(run.schedule for run in self.runs))
+
+    @property
+    def peak_lrs(self) -> list[float]:
+        """The peak learning rates, from low to high."""
+        return sorted({run.peak_lr for run in self.runs})
+
+
+def _data_sha256(words) -> str:
+    return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
+
+
+def _multipliers_sha256(schedule, steps) -> str:
+    values = [float(schedule(step)) for step in range(steps)]
+    return hashlib.sha256(repr(values).encode("utf-8")).hexdigest()
+
+
+def _run_path(cache_dir: Path, settings: dict) -> Path:
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode("utf-8")).hexdigest()
+    label = re.sub(r"[^A-Za-z0-9_.-]+", "-", settings["schedule"])
+    peak_lr = settings["train_config"]["learning_rate"]
+    return cache_dir / f"{settings['model_type']}_{label}_lr{peak_lr:g}_seed{settings['seed']}_{key[:16]}.json"
+
+
+def _load_run(path: Path, settings: dict) -> Run | None:
+    """The stored run at ``path`` if it exists, is readable and was made with exactly ``settings``."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("settings") != settings:
+        return None
+    try:
+        return Run(**stored["run"])
+    except (KeyError, TypeError):
+        return None
+
+
+def _save_run(path: Path, settings: dict, run: Run) -> None:
+    """Write the run atomically: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps({"settings": settings, "run": asdict(run)}, indent=1), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _check_list(name, values, kind):
+    values = list(values)
+    if not values:
+        raise ValueError(f"run_experiments: {name} must list at least one value")
+    if len(set(values)) != len(values):
+        raise ValueError(f"run_experiments: {name} must not repeat a value, not {values}")
+    for value in values:
+        if kind == "lr" and not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf):
+            raise ValueError(f"run_experiments: every peak LR must be a number > 0, not {value!r}")
+        if kind == "seed" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"run_experiments: every seed must be a whole number, not {value!r}")
+    return values
+
+
+def run_experiments(
+    model_type: str,
+    schedules: dict,
+    peak_lrs,
+    seeds,
+    *,
+    steps: int,
+    words=None,
+    cache_dir=None,
+    batch_size: int | None = None,
+    eval_interval: int | None = None,
+    target_loss: float | None = None,
+    regenerate: bool = False,
+    model_overrides: dict | None = None,
+    train_overrides: dict | None = None,
+    device: str = "cpu",
+    progress: bool = False,
+) -> Results:
+    """Train a fresh ``model_type`` model for every (schedule, peak LR, seed); return the Results.
+
+    - ``schedules``: ``{name: factory}``, where ``factory(steps)`` returns the schedule
+      (a function of the step giving the multiplier of the peak LR), e.g.
+      ``{"one-cycle": lambda n: one_cycle(n)}``.
+    - ``peak_lrs``: the peak learning rates (``TrainConfig.learning_rate``); ``seeds``:
+      each seed fixes the model's initialisation, the batches and the dropout masks.
+    - ``steps``: the step budget of every run. ``words``: the data (default: the shipped
+      names), split 80/10/10 with the lectures' seed; every model reads whole words
+      (SequenceDataset). ``batch_size``: default the model type's recommended one.
+    - ``eval_interval``: steps between evaluations on the whole validation split
+      (default ``max(1, steps // 20)``, so 21 points per curve).
+    - ``model_overrides``: ModelConfig fields to change from :func:`default_config`
+      (e.g. a smaller transformer); ``train_overrides``: TrainConfig fields to change
+      from :func:`recommended_train_config` (weight decay, gradient clipping...). The
+      schedule replaces the recommended warmup and decay.
+    - ``target_loss``: the validation loss whose first crossing is ``steps_to_target``;
+      computed from the stored curves, so changing it never retrains.
+    - ``cache_dir``: where each run's JSON lives (default :func:`default_cache_dir`);
+      ``regenerate=True`` retrains every run and overwrites its file.
+    - ``device``: "cpu" by default, so results are the same on every machine with this
+      torch; ``progress=True`` shows a bar over the runs.
+    """
+    if not isinstance(schedules, dict) or not schedules:
+        raise ValueError("run_experiments: schedules must be a non-empty dict {name: factory(steps) -> schedule}")
+    for name, factory in schedules.items():
+        if not isinstance(name, str) or not callable(factory):
+            raise ValueError(
+                f"run_experiments: schedules must map names to factories (functions of the step budget), not {name!r}: {factory!r}"
+            )
+    peak_lrs = _check_list("peak_lrs", peak_lrs, "lr")
+    seeds = _check_list("seeds", seeds, "seed")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"run_experiments: steps must be a whole number >= 1, not {steps!r}")
+    if eval_interval is None:
+        eval_interval = max(1, steps // 20)
+
+    words = load_words() if words is None else list(words)
+    splits = split_words(words, seed=SPLIT_SEED)
+    vocab = Vocab.from_words(words)
+    block_size = max(map(len, words)) + 1
+    train_data = SequenceDataset(splits.train, vocab, block_size)
+    val_data = SequenceDataset(splits.val, vocab, block_size)
+    model_config = default_config(model_type, len(vocab), block_size)
+    model_config = ModelConfig.from_dict({**model_config.to_dict(), **(model_overrides or {})})
+    data_sha256 = _data_sha256(words)
+    cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
+
+    runs, trained = [], 0
+    combinations = [(name, lr, seed) for name in schedules for lr in peak_lrs for seed in seeds]
+    for name, peak_lr, seed in tqdm(combinations, disable=not progress, unit="run"):
+        schedule = schedules[name](steps)
+        config = recommended_train_config(
+            model_type,
+            **{
+                "max_steps": steps,
+                "learning_rate": float(peak_lr),
+                "seed": seed,
+                "eval_interval": eval_interval,
+                "device": device,
+                "warmup_steps": 0,
+                "final_lr_fraction": 1.0,
+                "save_best": False,
+                "save_last": False,
+                **({"batch_size": batch_size} if batch_size is not None else {}),
+                **(train_overrides or {}),
+            },
+        )
+        settings = {
+            "format": CACHE_FORMAT,
+            "model_type": model_type,
+            "model_config": model_config.to_dict(),
+            "train_config": config.to_dict(),
+            "schedule": name,
+            "schedule_multipliers_sha256": _multipliers_sha256(schedule, steps),
+            "seed": seed,
+            "data_sha256": data_sha256,
+            "split_seed": SPLIT_SEED,
+            "torch": torch.__version__,
+            "nnzero": nnzero.__version__,
+        }
+        path = _run_path(cache_dir, settings)
+        run = None if regenerate else _load_run(path, settings)
+        if run is None:
+            torch.manual_seed(seed)
+            model = build_model(model_type, model_config)
+            started = time.perf_counter()
+            history = train(model, train_data, val_data, config, lr_schedule=schedule, progress=False)
+            wall_seconds = time.perf_counter() - started
+            run = Run(
+                schedule=name,
+                peak_lr=float(peak_lr),
+                seed=seed,
+                final_val=history.val_loss[-1][1],
+                best_val=history.best_val,
+                wall_seconds=wall_seconds,
+                steps=[step for step, _ in history.val_loss],
+                val=[loss for _, loss in history.val_loss],
+            )
+            _save_run(path, settings, run)
+            trained += 1
+        runs.append(run)
+    return Results(model_type=model_type, steps=steps, runs=runs, target_loss=target_loss, trained=trained)
+
+
+def _mean_std(values):
+    """Mean and sample standard deviation (n - 1 in the denominator; NaN for a single value)."""
+    mean = statistics.fmean(values)
+    return mean, statistics.stdev(values) if len(values) > 1 else math.nan
+
+
+def summary(results: Results) -> list[dict]:
+    """Mean ± standard deviation over seeds, one dict per (schedule, peak LR).
+
+    Keys: ``schedule``, ``peak_lr``, ``runs`` (seeds), ``final_val_mean``,
+    ``final_val_std``, ``best_val_mean``, ``best_val_std`` (sample standard deviations,
+    NaN with one seed), ``reached_target`` (how many runs reached the target loss) and
+    ``steps_to_target_mean`` (over those runs; None if none did, or no target was set).
+    Ordered by schedule (as given), then peak LR.
+    """
+    groups = {}
+    for row in results.rows:
+        groups.setdefault((row["schedule"], row["peak_lr"]), []).append(row)
+    order = {name: i for i, name in enumerate(results.schedules)}
+    table = []
+    for (name, peak_lr), rows in sorted(groups.items(), key=lambda item: (order[item[0][0]], item[0][1])):
+        final_mean, final_std = _mean_std([row["final_val"] for row in rows])
+        best_mean, best_std = _mean_std([row["best_val"] for row in rows])
+        reached = [row["steps_to_target"] for row in rows if row["steps_to_target"] is not None]
+        table.append(
+            {
+                "schedule": name,
+                "peak_lr": peak_lr,
+                "runs": len(rows),
+                "final_val_mean": final_mean,
+                "final_val_std": final_std,
+                "best_val_mean": best_mean,
+                "best_val_std": best_std,
+                "reached_target": len(reached),
+                "steps_to_target_mean": statistics.fmean(reached) if reached else None,
+            }
+        )
+    return table
+
+
+def format_summary(results: Results) -> str:
+    """:func:`summary` as a plain-text table: final and best validation loss, mean ± std over seeds."""
+    lines = [f"{'schedule':<16} {'peak LR':>8} {'seeds':>5} {'final val loss':>18} {'best val loss':>18}"]
+    for row in summary(results):
+        lines.append(
+            f"{row['schedule']:<16} {row['peak_lr']:>8.2g} {row['runs']:>5} "
+            f"{row['final_val_mean']:>9.4f} ± {row['final_val_std']:<6.4f} {row['best_val_mean']:>9.4f} ± {row['best_val_std']:<6.4f}"
+        )
+    return "\n".join(lines)
+
+
+def _best_peak_lrs(results: Results) -> dict:
+    """For each schedule, the peak LR with the lowest mean final validation loss."""
+    best = {}
+    for row in summary(results):
+        if row["schedule"] not in best or row["final_val_mean"] < best[row["schedule"]][1]:
+            best[row["schedule"]] = (row["peak_lr"], row["final_val_mean"])
+    return {name: lr for name, (lr, _) in best.items()}
+
+
+def plot_curves(results: Results, peak_lr: float | None = None, ax=None, title: str | None = None):
+    """Validation loss against the step, one line per schedule: the mean over seeds, and a
+    band from the lowest to the highest seed at every evaluation.
+
+    ``peak_lr`` picks the runs to show; by default each schedule at its own best peak
+    LR (lowest mean final validation loss), named in the legend. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    chosen = _best_peak_lrs(results) if peak_lr is None else {name: peak_lr for name in results.schedules}
+    for name, lr in chosen.items():
+        runs = [run for run in results.runs if run.schedule == name and run.peak_lr == lr]
+        if not runs:
+            raise ValueError(f"plot_curves: no runs of {name!r} at peak LR {lr}; the peak LRs are {results.peak_lrs}")
+        steps = runs[0].steps
+        by_step = list(zip(*(run.val for run in runs)))
+        mean = [statistics.fmean(values) for values in by_step]
+        seeds = f"{len(runs)} seed{'s' if len(runs) > 1 else ''}"
+        (line,) = ax.plot(steps, mean, label=f"{name} (peak {lr:.2g}, {seeds})")
+        ax.fill_between(steps, [min(v) for v in by_step], [max(v) for v in by_step], color=line.get_color(), alpha=0.2)
+    ax.set(
+        title=title or f"{results.model_type}: validation loss (mean, band = seed range)",
+        xlabel="step",
+        ylabel="validation loss (nats per character)",
+    )
+    ax.legend()
+    return ax
+
+
+def plot_sensitivity(results: Results, ax=None, metric: str = "final_val", title: str | None = None):
+    """Mean ``metric`` ("final_val" or "best_val") over seeds against the peak LR (log x),
+    one line per schedule, with error bars of one standard deviation. Returns the axes.
+
+    A flat curve is a schedule that forgives a badly chosen peak; a narrow valley is one
+    that must be tuned.
+    """
+    import matplotlib.pyplot as plt
+
+    if metric not in ("final_val", "best_val"):
+        raise ValueError(f"plot_sensitivity: metric must be 'final_val' or 'best_val', not {metric!r}")
+    if ax is None:
+        _, ax = plt.subplots()
+    table = summary(results)
+    for name in results.schedules:
+        rows = [row for row in table if row["schedule"] == name]
+        errors = [0.0 if math.isnan(row[f"{metric}_std"]) else row[f"{metric}_std"] for row in rows]
+        means = [row[f"{metric}_mean"] for row in rows]
+        ax.errorbar([row["peak_lr"] for row in rows], means, yerr=errors, marker="o", capsize=3, label=name)
+    ax.set_xscale("log")
+    ax.set(
+        title=title or f"{results.model_type}: peak-LR sensitivity ({results.steps} steps)",
+        xlabel="peak learning rate (log scale)",
+        ylabel=f"{'final' if metric == 'final_val' else 'best'} validation loss (nats per character)",
+    )
+    ax.legend()
+    return ax

@@ -1,0 +1,186 @@
+import json
+import math
+import statistics
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from nnzero.lr import experiments  # noqa: E402
+from nnzero.lr.experiments import COLUMNS, Results, Run, format_summary, plot_curves, plot_sensitivity, run_experiments, summary  # noqa: E402
+from nnzero.lr.schedules import constant, one_cycle, warmup_cosine  # noqa: E402
+
+WORDS = (
+    "emma olivia ava isabella sophia mia amelia harper evelyn abigail emily ella elizabeth camila luna sofia "
+    "avery mila aria scarlett penelope layla chloe victoria madison eleanor grace nora riley zoey"
+).split()
+TINY = dict(n_layer=1, n_head=2, n_embd=8)
+SCHEDULES = {"constant": lambda n: constant(), "one-cycle": lambda n: one_cycle(n)}
+
+
+def run(cache_dir, schedules=SCHEDULES, peak_lrs=(1e-2, 3e-2), seeds=(0, 1), steps=8, **kwargs):
+    return run_experiments(
+        "transformer", schedules, list(peak_lrs), list(seeds), steps=steps, words=WORDS, cache_dir=cache_dir,
+        batch_size=4, eval_interval=4, model_overrides=TINY, **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory):
+    """2 schedules x 2 peak LRs x 2 seeds, trained once for the module."""
+    cache_dir = tmp_path_factory.mktemp("lr_cache")
+    return cache_dir, run(cache_dir, target_loss=3.2)
+
+
+def test_one_tidy_row_per_run(grid):
+    cache_dir, results = grid
+    assert results.trained == 8 and len(results.runs) == 8
+    assert all(tuple(row) == COLUMNS for row in results.rows)
+    assert [(r["schedule"], r["peak_lr"], r["seed"]) for r in results.rows] == [
+        (name, lr, seed) for name in SCHEDULES for lr in (1e-2, 3e-2) for seed in (0, 1)
+    ]
+    for row in results.rows:
+        assert row["best_val"] <= row["final_val"] and row["wall_seconds"] > 0
+    assert len(list(cache_dir.glob("*.json"))) == 8
+
+
+def test_curves_run_from_step_0_to_the_last_step(grid):
+    _, results = grid
+    assert set(results.curves) == {(r["schedule"], r["peak_lr"], r["seed"]) for r in results.rows}
+    for (steps, val), row in zip(results.curves.values(), results.rows):
+        assert steps == [0, 4, 8]
+        assert val[-1] == row["final_val"] and min(val) == row["best_val"]
+        assert val[0] == pytest.approx(math.log(len(set("".join(WORDS))) + 1), abs=0.3)  # a fresh model guesses uniformly
+
+
+def test_steps_to_target_is_the_first_evaluation_at_or_below_it(grid):
+    _, results = grid
+    for row, (steps, val) in zip(results.rows, results.curves.values()):
+        expected = next((s for s, v in zip(steps, val) if v <= 3.2), None)
+        assert row["steps_to_target"] == expected
+    assert Results("mlp", 8, results.runs, target_loss=None).rows[0]["steps_to_target"] is None
+
+
+def test_seeds_differ_and_each_is_reproducible(grid, tmp_path):
+    _, results = grid
+    by_seed = {row["seed"]: row["final_val"] for row in results.rows if row["schedule"] == "constant" and row["peak_lr"] == 1e-2}
+    assert by_seed[0] != by_seed[1]
+    again = run(tmp_path, schedules={"constant": SCHEDULES["constant"]}, peak_lrs=[1e-2], seeds=[0])
+    assert again.rows[0]["final_val"] == by_seed[0]
+
+
+def test_second_call_loads_from_disk_without_training(grid, monkeypatch):
+    cache_dir, results = grid
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("train() was called although every run is cached")
+
+    monkeypatch.setattr(experiments, "train", no_training)
+    cached = run(cache_dir, target_loss=3.2)
+    assert cached.trained == 0 and cached.rows == results.rows and cached.curves == results.curves
+
+
+def test_regenerate_retrains_and_overwrites(tmp_path, monkeypatch):
+    calls = []
+    real_train = experiments.train
+
+    def counting_train(*args, **kwargs):
+        calls.append(1)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(experiments, "train", counting_train)
+    first = run(tmp_path, schedules={"constant": SCHEDULES["constant"]}, peak_lrs=[1e-2], seeds=[0, 1])
+    cached = run(tmp_path, schedules={"constant": SCHEDULES["constant"]}, peak_lrs=[1e-2], seeds=[0, 1])
+    regenerated = run(tmp_path, schedules={"constant": SCHEDULES["constant"]}, peak_lrs=[1e-2], seeds=[0, 1], regenerate=True)
+    assert (first.trained, cached.trained, regenerated.trained, len(calls)) == (2, 0, 2, 4)
+    assert [r["final_val"] for r in regenerated.rows] == [r["final_val"] for r in first.rows]  # same settings, same numbers
+    assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_any_changed_setting_is_a_new_run(tmp_path):
+    base = dict(schedules={"decay": lambda n: warmup_cosine(n, 2)}, peak_lrs=[1e-2], seeds=[0])
+    assert run(tmp_path, **base).trained == 1
+    assert run(tmp_path, **base).trained == 0
+    # The same name, but one step of the schedule differs: the hash of its multipliers changes.
+    assert run(tmp_path, **{**base, "schedules": {"decay": lambda n: warmup_cosine(n, 2, floor=0.1)}}).trained == 1
+    assert run(tmp_path, **{**base, "steps": 9}).trained == 1
+    assert run(tmp_path, **base, train_overrides={"weight_decay": 0.0}).trained == 1
+    assert len(list(tmp_path.glob("*.json"))) == 4
+
+
+def test_a_damaged_cache_file_is_retrained(tmp_path):
+    base = dict(schedules={"constant": SCHEDULES["constant"]}, peak_lrs=[1e-2], seeds=[0])
+    first = run(tmp_path, **base)
+    (path,) = tmp_path.glob("*.json")
+    path.write_text("{not json", encoding="utf-8")
+    again = run(tmp_path, **base)
+    assert again.trained == 1 and again.rows[0]["final_val"] == first.rows[0]["final_val"]
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert stored["settings"]["schedule"] == "constant" and len(stored["settings"]["data_sha256"]) == 64
+
+
+def fake_results():
+    def make(schedule, lr, seed, final, best, curve):
+        return Run(schedule, lr, seed, final_val=final, best_val=best, wall_seconds=1.0, steps=[0, 10, 20], val=curve)
+
+    runs = [
+        make("a", 1e-3, 0, 2.0, 1.9, [3.0, 1.9, 2.0]),
+        make("a", 1e-3, 1, 2.2, 2.1, [3.0, 2.5, 2.1]),
+        make("a", 1e-3, 2, 2.4, 2.3, [3.0, 2.6, 2.3]),
+        make("a", 1e-2, 0, 2.9, 2.9, [3.0, 2.95, 2.9]),
+        make("b", 1e-3, 0, 1.5, 1.5, [3.0, 2.0, 1.5]),
+    ]
+    return Results("mlp", 20, runs, target_loss=2.2)
+
+
+def test_summary_means_and_sample_standard_deviations():
+    table = summary(fake_results())
+    assert [(row["schedule"], row["peak_lr"], row["runs"]) for row in table] == [("a", 1e-3, 3), ("a", 1e-2, 1), ("b", 1e-3, 1)]
+    a = table[0]
+    assert a["final_val_mean"] == pytest.approx(2.2)
+    assert a["final_val_std"] == pytest.approx(0.2)  # sqrt(((-0.2)^2 + 0 + 0.2^2) / (3 - 1))
+    assert a["best_val_mean"] == pytest.approx(2.1) and a["best_val_std"] == pytest.approx(statistics.stdev([1.9, 2.1, 2.3]))
+    # Seeds 0 and 1 reach 2.2 at step 10 and 20; seed 2 never does.
+    assert a["reached_target"] == 2 and a["steps_to_target_mean"] == 15
+    assert math.isnan(table[1]["final_val_std"]) and table[1]["reached_target"] == 0 and table[1]["steps_to_target_mean"] is None
+    text = format_summary(fake_results())
+    assert "2.2000 ± 0.2000" in text and len(text.splitlines()) == 4
+
+
+def test_plots_are_labelled():
+    results = fake_results()
+    ax = plot_curves(results)
+    assert ax.get_xlabel() == "step" and "validation loss" in ax.get_ylabel() and ax.get_title()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["a (peak 0.001, 3 seeds)", "b (peak 0.001, 1 seed)"]  # each schedule at its best peak LR
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([3.0, 2.3333333, 2.1333333])  # the mean over seeds
+    assert len(ax.collections) == 2  # one seed band per schedule
+    plt.close(ax.figure)
+
+    ax = plot_sensitivity(results)
+    assert ax.get_xscale() == "log" and "peak learning rate" in ax.get_xlabel() and "final validation loss" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="no runs of 'b' at peak LR 0.01"):
+        plot_curves(results, peak_lr=1e-2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(schedules={}), "schedules must be a non-empty dict"),
+        (dict(schedules={"x": 1.0}), "schedules must map names to factories"),
+        (dict(peak_lrs=[]), "peak_lrs must list at least one value"),
+        (dict(peak_lrs=[-1.0]), "every peak LR must be a number > 0"),
+        (dict(seeds=[0, 0]), "seeds must not repeat a value"),
+        (dict(seeds=[0.5]), "every seed must be a whole number"),
+        (dict(steps=0), "steps must be a whole number >= 1"),
+    ],
+)
+def test_bad_arguments_are_refused_in_one_line(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message) as error:
+        run(tmp_path, **kwargs)
+    assert "\n" not in str(error.value)
