@@ -20,6 +20,14 @@ def pytest_configure(config):
     import torch
 
     torch.set_num_threads(1)
+    # Property tests draw the same examples on every run, so a CI result can be reproduced
+    # and a red run is never luck. `pytest --hypothesis-profile=explore` draws new ones.
+    from hypothesis import settings
+
+    settings.register_profile("nnzero", derandomize=True, database=None)
+    settings.register_profile("explore", derandomize=False)
+    if config.getoption("hypothesis_profile", None) is None:
+        settings.load_profile("nnzero")
     if config.pluginmanager.hasplugin("nbval"):
         # Run every notebook, compare only the cells marked NBVAL_CHECK_OUTPUT, in the
         # kernel of this very Python (the .venv with nnzero installed), and stop a runaway

@@ -115,7 +115,9 @@ def _exponential(step, gamma):
 
 
 def _warmup(step, warmup_steps, start_factor):
-    return start_factor + (1.0 - start_factor) * min(step, warmup_steps) / warmup_steps
+    if step >= warmup_steps:
+        return 1.0  # exactly: s + (1 - s) * 1 can round to 1.0000000000000002
+    return start_factor + (1.0 - start_factor) * step / warmup_steps
 
 
 def _half_cosine(progress):

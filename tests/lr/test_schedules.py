@@ -10,7 +10,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch.optim import lr_scheduler
 
@@ -263,6 +263,7 @@ def test_inverse_sqrt_peaks_at_the_end_of_warmup():
 
 @FAST
 @given(max_steps=st.integers(20, 3000), step=st.integers(0, 10_000))
+@example(max_steps=1780, step=89)  # found by hypothesis in CI: warmup's end rounded to 1.0000000000000002
 def test_every_example_schedule_gives_a_multiplier_in_0_1(max_steps, step):
     for name, schedule in S.example_schedules(max_steps).items():
         value = schedule(step)
