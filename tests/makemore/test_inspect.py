@@ -1,0 +1,82 @@
+"""gradient_through_time: checked against a gradient computed another way, and on its corners."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nnzero.makemore.inspect import gradient_through_time
+from nnzero.makemore.models import ModelConfig, build_model
+
+V, T = 7, 6
+
+
+def model_and_batch(kind, seed=0, n_layer=1):
+    torch.manual_seed(seed)
+    model = build_model(kind, ModelConfig(V, T, n_layer=n_layer, n_embd=5, n_embd2=8)).double()
+    g = torch.Generator().manual_seed(seed)
+    return model, torch.randint(0, V, (3, T), generator=g), torch.randint(0, V, (3, T), generator=g)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_matches_a_perturbation_of_the_state_by_finite_differences(kind):
+    # Rebuild the gradient w.r.t. h[t] of one example by central differences: nudge h[t]
+    # along each axis inside the recurrence and watch the last step's loss move.
+    model, idx, targets = model_and_batch(kind)
+    model.eval()
+    norms = gradient_through_time(model, idx[:1], targets[:1])
+    t = 2
+    cell = model.layers[0]
+    x_projected = cell.project_input(model.embedding(idx[:1]))
+
+    def last_loss(delta):
+        state = tuple(s.expand(1, -1) for s in model.initial_state[0])
+        for step in range(T):
+            state, _ = cell.step(x_projected[:, step], state)
+            if step == t:
+                state = (state[0] + delta,) + state[1:]
+        return F.cross_entropy(model.head(state[0]), targets[:1, -1])
+
+    eps = 1e-6
+    fd = torch.stack([(last_loss(eps * e) - last_loss(-eps * e)) / (2 * eps) for e in torch.eye(8, dtype=torch.double)])
+    assert norms[t].item() == pytest.approx(fd.norm().item(), rel=1e-6)
+
+
+def test_the_last_step_has_the_gradient_of_the_head_and_later_steps_none():
+    model, idx, targets = model_and_batch("rnn")
+    norms = gradient_through_time(model, idx, targets, position=3)
+    assert norms.shape == (T,) and (norms[4:] == 0).all() and (norms[:4] > 0).all()
+    h = model.states(idx)[0]["h"][:, 3].detach().requires_grad_()
+    loss = F.cross_entropy(model.head(h), targets[:, 3])
+    (direct,) = torch.autograd.grad(loss, h)
+    assert norms[3].item() == pytest.approx(direct.norm(dim=1).mean().item(), rel=1e-9)
+
+
+def test_an_untrained_rnn_with_small_weights_forgets_geometrically():
+    model, idx, targets = model_and_batch("rnn", n_layer=1)
+    with torch.no_grad():
+        model.layers[0].weight_hh.mul_(0.1)
+    norms = gradient_through_time(model, idx, targets)
+    assert (norms[:-1] < norms[1:]).all()  # every step further back gets less
+    assert norms[0] < 1e-3 * norms[-1]
+
+
+def test_leaves_the_model_as_it_was():
+    model, idx, targets = model_and_batch("lstm")
+    model.train()
+    gradient_through_time(model, idx, targets)
+    assert model.training and all(p.grad is None for p in model.parameters())
+
+
+def test_clear_errors():
+    model, idx, targets = model_and_batch("gru", n_layer=2)
+    with pytest.raises(ValueError, match="recurrent model"):
+        gradient_through_time(build_model("mlp", ModelConfig(V, T)), idx, targets)
+    with pytest.raises(ValueError, match="same shape"):
+        gradient_through_time(model, idx, targets[:, :2])
+    with pytest.raises(ValueError, match="outside"):
+        gradient_through_time(model, idx, targets, position=T)
+    with pytest.raises(ValueError, match="layer 2 does not exist"):
+        gradient_through_time(model, idx, targets, layer=2)
+    with pytest.raises(ValueError, match="padding"):
+        gradient_through_time(model, idx, torch.full_like(targets, -1))
+    assert gradient_through_time(model, idx, targets, layer=1).shape == (T,)
