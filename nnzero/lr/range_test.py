@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from nnzero.makemore.train import TrainConfig, _sequence_targets, make_optimizer
+from nnzero.makemore.train import TrainConfig, make_optimizer, sequence_targets
 
 RULES = {
     "steepest": "the learning rate where the smoothed loss falls fastest per decade of learning rate (before its minimum)",
@@ -141,7 +141,7 @@ def lr_range_test(
                     group["lr"] = lr
                 ix = torch.randint(len(X), (batch_size,), generator=batch_generator)
                 x = X[ix].to(device)
-                _, loss = model(x, _sequence_targets(x, Y[ix].to(device)))
+                _, loss = model(x, sequence_targets(x, Y[ix].to(device)))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip is not None:

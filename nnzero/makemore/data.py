@@ -23,6 +23,7 @@ import torch
 
 # The names dataset that ships with nnzero; PROVENANCE.md beside it says where it comes from.
 SHIPPED_NAMES = Path(__file__).resolve().parent.parent / "data" / "names.txt"
+MAX_LINE_LENGTH = 1_000  # characters in one example; far above any name, far below what a model can attend over
 
 
 class DataError(ValueError):
@@ -37,8 +38,10 @@ def load_words(path=None) -> list[str]:
     lower-casing, duplicates kept, order kept).
 
     Raises :class:`DataError` for a missing file, a directory, a binary file, a file that
-    is not UTF-8, a file with no text in it, or a file of one line (too few to split into
-    train, validation and test).
+    is not UTF-8, a file with no text in it, a line longer than :data:`MAX_LINE_LENGTH`
+    (every model's sequences are as long as the longest line, and a Transformer's
+    attention grows with its square), or a file of one line (too few to split into train,
+    validation and test).
     """
     path = SHIPPED_NAMES if path is None else Path(path)
     name = str(path)
@@ -71,6 +74,12 @@ def load_words(path=None) -> list[str]:
     words = [word for word in words if word]
     if not words:
         raise DataError(f"{name} has no text in it (no non-blank line); give a file with one example per line")
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    if len(words[longest]) > MAX_LINE_LENGTH:
+        raise DataError(
+            f"{name} has a line of {len(words[longest]):,} characters (\"{words[longest][:20]}...\"); makemore models "
+            f"short examples, one a line (names, words), at most {MAX_LINE_LENGTH:,} characters: split the text into shorter lines"
+        )
     if len(words) == 1:
         raise DataError(
             f"{name} has only one line, too few to split into train, validation and test; "

@@ -227,7 +227,7 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.A
     return torch.optim.AdamW(groups, lr=config.learning_rate, betas=config.betas)
 
 
-def _sequence_targets(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def sequence_targets(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Targets for every position of ``x``: ``y`` itself for a sequence dataset; for a window
     dataset (one target per row) the target at the last position and -1 (ignore) elsewhere."""
     if y.dim() == x.dim():
@@ -261,7 +261,7 @@ def evaluate(model: torch.nn.Module, dataset, batch_size: int = 512) -> float:
     try:
         for start in range(0, len(dataset), batch_size):
             x = dataset.X[start : start + batch_size].to(device)
-            targets = _sequence_targets(x, dataset.Y[start : start + batch_size].to(device))
+            targets = sequence_targets(x, dataset.Y[start : start + batch_size].to(device))
             logits, _ = model(x)
             nll = F.cross_entropy(
                 logits.reshape(-1, logits.size(-1)).float(), targets.reshape(-1), ignore_index=-1, reduction="sum"
@@ -444,7 +444,7 @@ def train(
                 group["lr"] = lr
             ix = torch.randint(len(X), (config.batch_size,), generator=batch_generator).to(device)
             x = X[ix]
-            _, loss = model(x, _sequence_targets(x, Y[ix]))
+            _, loss = model(x, sequence_targets(x, Y[ix]))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.grad_clip is not None:

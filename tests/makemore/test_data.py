@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from nnzero.makemore.data import (
+    MAX_LINE_LENGTH,
     SHIPPED_NAMES,
     DataError,
     SequenceDataset,
@@ -72,6 +73,7 @@ BAD_FILES = {
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks like a binary file"),
     "utf16": ("emma\nava\n".encode("utf-16"), "looks like a binary file"),
     "latin1": ("emma\njosé\n".encode("latin-1"), "is not UTF-8 text (invalid byte 0xe9 on line 2)"),
+    "one_long_line": (b"emma\n" + b"ab" * 600 + b"\nava\n", "has a line of 1,200 characters"),
 }
 
 
@@ -84,6 +86,11 @@ def test_bad_files_are_refused_with_one_line(tmp_path, kind):
     message = one_line_error(excinfo)
     assert message.startswith(str(path))
     assert expected in message
+
+
+def test_a_line_of_the_longest_allowed_length_is_read(tmp_path):
+    longest = "x" * MAX_LINE_LENGTH
+    assert load_words(write(tmp_path, f"emma\n{longest}\n"))[1] == longest
 
 
 def test_non_utf8_message_names_line_and_byte(tmp_path):
