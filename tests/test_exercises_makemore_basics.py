@@ -1,0 +1,183 @@
+"""The exercise checks of lessons 03 and 04: right answers pass, the usual wrong answers
+fail with a reason that says what to fix."""
+
+import math
+from collections import Counter
+
+import pytest
+import torch
+
+from nnzero.exercises import makemore_basics as ex
+from nnzero.makemore import window_mlp as wm
+from nnzero.makemore.data import Vocab
+
+WORDS = ["emma", "ava", "ella", "liam", "noah", "anna", "mia", "leo"]
+HELD_OUT = ["ema", "nala", "leon"]
+
+
+def said(capsys):
+    return capsys.readouterr().out.strip()
+
+
+def counted_by_hand(words, front=2, back=1):
+    """Trigram counts the slow way, with a dict, as a learner would first write them."""
+    vocab = Vocab.from_words(WORDS + HELD_OUT)
+    counts = Counter()
+    for word in words:
+        ids = [0] * front + vocab.encode(word) + [0] * back
+        for a, b, c in zip(ids, ids[1:], ids[2:]):
+            counts[a, b, c] += 1
+    N = torch.zeros((len(vocab),) * 3, dtype=torch.long)
+    for (a, b, c), n in counts.items():
+        N[a, b, c] = n
+    return N, vocab
+
+
+def nll_by_hand(train, held_out, smoothing):
+    N, vocab = counted_by_hand(train)
+    P = (N.double() + smoothing) / (N.double() + smoothing).sum(2, keepdim=True)
+    logs = []
+    for word in held_out:
+        ids = [0, 0] + vocab.encode(word) + [0]
+        logs += [math.log(P[a, b, c]) for a, b, c in zip(ids, ids[1:], ids[2:])]
+    return -sum(logs) / len(logs)
+
+
+class TestTrigramCounts:
+    def test_the_reference_agrees_with_counting_by_hand(self):
+        N, vocab = counted_by_hand(WORDS)
+        assert torch.equal(ex.trigram_counts(WORDS, vocab), N)
+        assert N.sum() == sum(len(w) + 1 for w in WORDS)
+
+    def test_right_counts_pass_as_a_cube_or_as_pair_rows(self, capsys):
+        N, vocab = counted_by_hand(WORDS)
+        assert ex.check_trigram_counts(N, WORDS, vocab) is True
+        assert ex.check_trigram_counts(N.view(-1, len(vocab)).float(), WORDS, vocab) is True
+        assert said(capsys).startswith("✓ correct")
+
+    @pytest.mark.parametrize(
+        "front, back, reason",
+        [(0, 0, "inside each word"), (1, 1, "two boundary tokens in front"), (2, 2, "one boundary token at the end")],
+    )
+    def test_wrong_padding_is_explained(self, capsys, front, back, reason):
+        N, vocab = counted_by_hand(WORDS, front, back)
+        assert ex.check_trigram_counts(N, WORDS, vocab) is False
+        assert reason in said(capsys)
+
+    def test_axes_in_another_order_are_explained(self, capsys):
+        N, vocab = counted_by_hand(WORDS)
+        assert ex.check_trigram_counts(N.permute(2, 0, 1), WORDS, vocab) is False
+        assert "another order" in said(capsys)
+
+    def test_other_mistakes_name_an_entry_and_a_bad_shape_is_refused(self, capsys):
+        N, vocab = counted_by_hand(WORDS)
+        N[0, 0, vocab.stoi["e"]] += 1
+        N[0, 0, vocab.stoi["a"]] -= 1
+        assert ex.check_trigram_counts(N, WORDS, vocab) is False
+        assert "2 entries differ" in said(capsys)
+        assert ex.check_trigram_counts(torch.zeros(5, 5), WORDS, vocab) is False
+        assert "should have shape" in said(capsys)
+        assert ex.check_trigram_counts("counts", WORDS, vocab) is False
+        assert "as a tensor" in said(capsys)
+
+
+class TestTrigramProbs:
+    def test_right_probabilities_pass(self, capsys):
+        N, vocab = counted_by_hand(WORDS)
+        P = (N.float() + 1) / (N.float() + 1).sum(2, keepdim=True)
+        assert ex.check_trigram_probs(P, WORDS, vocab=vocab) is True
+        P = (N.double() + 0.5) / (N.double() + 0.5).sum(2, keepdim=True)
+        assert ex.check_trigram_probs(P, WORDS, smoothing=0.5, vocab=vocab) is True
+        assert said(capsys).count("✓ correct") == 2
+
+    def test_the_keepdim_bug_and_the_wrong_axis_are_explained(self, capsys):
+        N, vocab = counted_by_hand(WORDS)
+        counts = N.double() + 1
+        assert ex.check_trigram_probs(counts / counts.sum(2), WORDS, vocab=vocab) is False  # no keepdim
+        assert "rows do not sum to 1" in said(capsys)
+        assert ex.check_trigram_probs(counts / counts.sum(0, keepdim=True), WORDS, vocab=vocab) is False
+        assert "over axis 0" in said(capsys)
+
+    def test_missing_smoothing_is_explained(self, capsys):
+        N, vocab = counted_by_hand(WORDS)
+        counts = N.double() + 1
+        assert ex.check_trigram_probs(counts / counts.sum(2, keepdim=True), WORDS, smoothing=0.1, vocab=vocab) is False
+        assert "smoothing 1" in said(capsys)
+        unsmoothed = N.double() / N.double().sum(2, keepdim=True)  # 0 / 0 in unseen rows
+        assert ex.check_trigram_probs(unsmoothed, WORDS, vocab=vocab) is False
+        assert "NaN" in said(capsys)
+
+
+class TestTrigramNll:
+    def test_the_right_nll_passes(self, capsys):
+        right = nll_by_hand(WORDS, HELD_OUT, 1.0)
+        assert ex.check_trigram_nll(right, WORDS, HELD_OUT) is True
+        assert ex.check_trigram_nll(torch.tensor(nll_by_hand(WORDS, HELD_OUT, 0.3)), WORDS, HELD_OUT, smoothing=0.3) is True
+        assert said(capsys).count("✓ correct") == 2
+
+    @pytest.mark.parametrize(
+        "wrong, reason",
+        [
+            (lambda r: -r, "positive"),
+            (lambda r: r * (len("emanalaleon") + 3), "take the mean"),
+            (lambda r: r / math.log(2), "bits"),
+            (lambda r: r / math.log(10), "base 10"),
+            (lambda r: r + 0.3, "is not it"),
+        ],
+    )
+    def test_typical_mistakes_are_explained(self, capsys, wrong, reason):
+        assert ex.check_trigram_nll(wrong(nll_by_hand(WORDS, HELD_OUT, 1.0)), WORDS, HELD_OUT) is False
+        assert reason in said(capsys)
+
+    def test_the_bigram_nll_and_other_smoothing_are_recognised(self, capsys):
+        from nnzero.makemore.models.bigram import BigramCounts
+
+        vocab = Vocab.from_words(WORDS + HELD_OUT)
+        bigram = BigramCounts(WORDS, vocab).nll(HELD_OUT, 1.0)
+        assert ex.check_trigram_nll(bigram, WORDS, HELD_OUT) is False
+        assert "bigram" in said(capsys)
+        assert ex.check_trigram_nll(nll_by_hand(WORDS, HELD_OUT, 1.0), WORDS, HELD_OUT, smoothing=0.5) is False
+        assert "smoothing 1" in said(capsys)
+        assert ex.check_trigram_nll(math.inf, WORDS, HELD_OUT) is False
+        assert "probability 0" in said(capsys)
+
+
+class TestParameterCount:
+    def test_the_right_count_passes(self, capsys):
+        assert ex.check_mlp_parameter_count(11_897) is True
+        model = wm.init_mlp(27, context=4, n_embd=8, n_hidden=50)
+        assert ex.check_mlp_parameter_count(model.num_parameters(), context=4, n_embd=8, n_hidden=50) is True
+        assert said(capsys).count("✓ correct") == 2
+
+    @pytest.mark.parametrize(
+        "count, reason",
+        [(11_897 - 270, "embedding table"), (11_897 - 227, "b1 and b2"), (11_897 - 200, "bias b1"), (11_897 - 27, "bias b2"), (11_897 - 4000, "30 rows"), (12_000, "add up"), ("many", "whole number")],
+    )
+    def test_typical_mistakes_are_explained(self, capsys, count, reason):
+        assert ex.check_mlp_parameter_count(count) is False
+        assert reason in said(capsys)
+
+
+class TestValidationLoss:
+    def uniform(self, X):
+        return torch.zeros(len(X), 27)
+
+    def test_scores_on_the_lessons_validation_split(self, capsys):
+        assert ex.check_validation_loss(self.uniform, target=3.3, context=3) is True
+        assert f"{math.log(27):.4f}" in said(capsys)
+        assert ex.check_validation_loss(self.uniform, target=3.2, context=3) is False
+        assert "above 3.2" in said(capsys)
+
+    def test_reads_the_context_from_a_window_mlp(self, capsys):
+        model = wm.init_mlp(27, context=2, n_embd=2, n_hidden=4)
+        assert ex.check_validation_loss(model, target=100.0) is True
+        assert ex.check_validation_loss(self.uniform) is False
+        assert "context=3" in said(capsys)
+
+    def test_broken_models_are_explained(self, capsys):
+        assert ex.check_validation_loss(lambda X: torch.zeros(len(X), 26), context=3) is False
+        assert "(batch, 27)" in said(capsys)
+        assert ex.check_validation_loss(lambda X: X @ X, context=3) is False
+        assert "raised RuntimeError" in said(capsys)
+        assert ex.check_validation_loss(lambda X: torch.full((len(X), 27), math.nan), context=3) is False
+        assert "not finite" in said(capsys)
