@@ -1,0 +1,55 @@
+"""Lesson 12's model zoo on the shipped names and on the reference names.txt.
+
+Runs the zoo exactly as notebooks/12_makemore_model_zoo.ipynb does (the same
+`nnzero.makemore.zoo.run_zoo` call: the same step counts, about 50 CPU seconds of
+training per type on the development machine, split seed 42, seed 3407, 11 validation
+scores per run, 1,000 samples) on each file, and prints the zoo's table for each: params,
+steps, batch, CPU ms/step, CPU seconds of training, final val and test loss, and the
+share of samples that are new names. Run it with one thread (OMP_NUM_THREADS=1), as the
+lesson was run; CPU seconds do not count time lost to other programs.
+
+    OMP_NUM_THREADS=1 python bench/lesson_12_zoo.py
+    OMP_NUM_THREADS=1 python bench/lesson_12_zoo.py --files shipped --json zoo.json
+"""
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from nnzero.makemore.data import load_words
+from nnzero.makemore.zoo import format_table, results_to_dict, run_zoo
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"
+# The lesson's settings cell (full run): training steps per type, fixed in advance.
+STEPS = {"bigram": 85_000, "mlp": 7_200, "wavenet": 2_600, "rnn": 13_500, "lstm": 4_800, "gru": 5_000, "transformer": 2_300}
+SPLIT_SEED, SEED, EVALUATIONS, NUM_SAMPLES = 42, 3407, 11, 1_000
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", nargs="+", default=["shipped", str(REFERENCE)],
+                        help="'shipped' (nnzero's names) and/or paths (default: shipped and the reference names)")
+    parser.add_argument("--json", type=Path, help="also write the results (without samples) to this file")
+    args = parser.parse_args(argv)
+
+    print(f"Python {platform.python_version()}, torch {torch.__version__}, {platform.platform()}, "
+          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+    records = {}
+    for name in args.files:
+        words = load_words(None if name == "shipped" else name)
+        start = time.perf_counter()
+        zoo = run_zoo(STEPS, words=words, split_seed=SPLIT_SEED, seed=SEED, evaluations=EVALUATIONS, num_samples=NUM_SAMPLES)
+        print(f"\n{name}: {len(words):,} lines; the zoo took {time.perf_counter() - start:.0f} s by the wall clock")
+        print(format_table(zoo.results), flush=True)
+        records[name] = results_to_dict(zoo.results)
+    if args.json:
+        args.json.write_text(json.dumps(records, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""The exercise checks of lesson 10: right answers pass, the usual wrong answers fail
+with a reason that says what to fix."""
+
+import pytest
+import torch
+
+from nnzero.exercises import makemore_gru as ex
+from nnzero.makemore.models import GRUCell
+
+
+def said(capsys):
+    return capsys.readouterr().out.strip()
+
+
+def right_step(x, h, W_ih, W_hh, b_ih, b_hh):
+    x_r, x_z, x_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+    h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)
+    return (1 - z) * n + z * h
+
+
+def reset_first(x, h, W_ih, W_hh, b_ih, b_hh):
+    x_r, x_z, x_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+    h_r, h_z, _ = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + (r * h) @ W_hh.chunk(3)[2].T + b_hh.chunk(3)[2])
+    return (1 - z) * n + z * h
+
+
+def bias_outside(x, h, W_ih, W_hh, b_ih, b_hh):
+    x_r, x_z, x_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+    h_r, h_z, _ = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * (h @ W_hh.chunk(3)[2].T) + b_hh.chunk(3)[2])
+    return (1 - z) * n + z * h
+
+
+def swapped(x, h, *weights):
+    x_r, x_z, x_n = (x @ weights[0].T + weights[2]).chunk(3, dim=1)
+    h_r, h_z, h_n = (h @ weights[1].T + weights[3]).chunk(3, dim=1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)
+    return z * n + (1 - z) * h
+
+
+def gates_in_wrong_order(x, h, W_ih, W_hh, b_ih, b_hh):
+    x_z, x_r, x_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+    h_z, h_r, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)
+    return (1 - z) * n + z * h
+
+
+class TestGRUStep:
+    def test_right_step_passes(self, capsys):
+        assert ex.check_gru_step(right_step) is True
+        assert said(capsys).startswith("✓ correct")
+
+    def test_the_package_cell_passes(self, capsys):
+        # the lesson's claim: the package's GRUCell computes what torch's does
+        def package_step(x, h, W_ih, W_hh, b_ih, b_hh):
+            cell = GRUCell(W_ih.size(1), W_hh.size(1)).double()
+            with torch.no_grad():
+                for name, value in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), (W_ih, W_hh, b_ih, b_hh)):
+                    getattr(cell, name).copy_(value)
+                return cell(x, h)
+
+        assert ex.check_gru_step(package_step) is True
+
+    @pytest.mark.parametrize(
+        "step, reason",
+        [(reset_first, "before the product"), (bias_outside, "b_hn belongs inside"), (swapped, "swapped"), (gates_in_wrong_order, "gate order")],
+    )
+    def test_typical_mistakes_are_explained(self, capsys, step, reason):
+        assert ex.check_gru_step(step) is False
+        assert reason in said(capsys)
+
+    def test_unfinished_and_broken_functions_get_a_verdict(self, capsys):
+        def unfinished(*args):
+            raise NotImplementedError("your code here")
+
+        assert ex.check_gru_step(unfinished) is False
+        assert "NotImplementedError" in said(capsys)
+        assert ex.check_gru_step(lambda x, h, *w: h[:, :3]) is False
+        assert "shape" in said(capsys)
+        assert ex.check_gru_step(lambda x, h, *w: None) is False
+        assert "tensor" in said(capsys)
+        assert ex.check_gru_step(None) is False
+        assert "function" in said(capsys)
+
+
+class TestParameterCount:
+    def test_torch_count_passes(self, capsys):
+        right = sum(p.numel() for p in torch.nn.GRUCell(64, 128).parameters())
+        assert ex.check_gru_parameter_count(right) is True
+        assert ex.check_gru_parameter_count(sum(p.numel() for p in torch.nn.GRUCell(10, 20).parameters()), 10, 20) is True
+
+    @pytest.mark.parametrize(
+        "answer, reason",
+        [(3 * (128 * 64 + 128 * 128 + 128), "two biases"), (3 * (128 * 64 + 128 * 128), "biases"),
+         (4 * (128 * 64 + 128 * 128 + 256), "LSTM"), (128 * 64 + 128 * 128 + 256, "plain RNN"),
+         (2 * (128 * 64 + 128 * 128 + 256), "three blocks"), (1000, "count W_ih"), ("many", "whole number"), (74496.5, "whole number")],
+    )
+    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+        assert ex.check_gru_parameter_count(answer) is False
+        assert reason in said(capsys)
+
+
+class TestGradientThroughGate:
+    def test_z_to_the_steps_passes(self, capsys):
+        assert ex.check_gradient_through_gate(0.9**20) is True
+        assert ex.check_gradient_through_gate(torch.tensor(0.5) ** 10, z=0.5, steps=10) is True
+
+    @pytest.mark.parametrize(
+        "answer, reason",
+        [(0.1**20, "What weighs h"), (18.0, "not add"), (0.9, "one step"), (1 - 0.9**20, "how much is left"), (0.5, "dh'/dh"), (None, "a number")],
+    )
+    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+        assert ex.check_gradient_through_gate(answer) is False
+        assert reason in said(capsys)

@@ -1,0 +1,72 @@
+"""The exercise checks of lesson 12: right answers pass, the usual wrong answers fail with
+a reason that says what to fix."""
+
+import pytest
+
+from nnzero.exercises import makemore_zoo as ex
+from nnzero.makemore.sample import classify
+
+
+def said(capsys):
+    return capsys.readouterr().out.strip()
+
+
+def gru_count(hidden, n_embd=64, vocab=27):
+    """The count written out from the shapes, independently of the model's code."""
+    return vocab * n_embd + 3 * hidden * n_embd + 3 * hidden * hidden + 2 * 3 * hidden + hidden + hidden * vocab + vocab
+
+
+class TestGruParams:
+    def test_the_zoo_gru_and_a_wider_one_pass(self, capsys):
+        assert ex.check_gru_params(79_835, hidden=128) is True
+        assert ex.check_gru_params(gru_count(256)) is True
+        assert ex.check_gru_params(float(gru_count(64, n_embd=16)), hidden=64, n_embd=16) is True
+        assert said(capsys).startswith("✓ correct")
+
+    @pytest.mark.parametrize(
+        "answer, reason",
+        [
+            (gru_count(256) - 256, "initial state"),
+            (gru_count(256) - 3 * 256, "two bias vectors"),
+            (gru_count(256) - 6 * 256, "count the biases"),
+            (gru_count(256) - 27, "output layer has a bias"),
+            (gru_count(256) - 27 * 64, "embedding table"),
+            (gru_count(256) + 256 * (64 + 256) + 2 * 256, "LSTM"),
+            (gru_count(256) - 256 * (64 + 256) - 2 * 256, "not 2"),
+            (12345, "add up"),
+            (None, "whole number"),
+            (1.5, "whole number"),
+            (True, "whole number"),
+        ],
+    )
+    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+        assert ex.check_gru_params(answer) is False
+        assert reason in said(capsys)
+
+
+class TestNewShare:
+    def test_a_right_function_passes(self, capsys):
+        assert ex.check_new_share(lambda samples, splits: classify(samples, splits).count("new") / max(1, len(samples))) is True
+        assert said(capsys).startswith("✓ correct")
+
+    def test_counting_only_training_names_as_known_fails(self, capsys):
+        assert ex.check_new_share(lambda s, sp: sum(x not in sp.train for x in s) / max(1, len(s))) is False
+        assert "expected 0.4" in said(capsys)
+
+    def test_counting_distinct_names_fails_with_the_reason(self, capsys):
+        def distinct(samples, splits):
+            known = set(splits.train) | set(splits.val) | set(splits.test)
+            return len({s for s in samples if s not in known}) / max(1, len(samples))
+
+        assert ex.check_new_share(distinct) is False
+        assert "as often as it was drawn" in said(capsys)
+
+    def test_a_count_instead_of_a_share_fails_with_the_reason(self, capsys):
+        assert ex.check_new_share(lambda s, sp: classify(s, sp).count("new")) is False
+        assert "divide the count" in said(capsys)
+
+    def test_errors_and_non_numbers_are_reported_not_raised(self, capsys):
+        assert ex.check_new_share(lambda s, sp: classify(s, sp).count("new") / len(s)) is False  # fails on []
+        assert "ZeroDivisionError" in said(capsys)
+        assert ex.check_new_share(lambda s, sp: None) is False
+        assert "return a number" in said(capsys)
