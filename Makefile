@@ -3,7 +3,7 @@
 #   make lab         set up .venv (first time only) and open the course in JupyterLab
 #   make test        set up .venv (first time only) and run every test, lessons included
 #   make notebooks   re-run every lesson top to bottom at full size and store the outputs
-#   make bench       run the benchmarks in bench/ (minutes; see bench/BENCHMARKS.md)
+#   make bench       run every benchmark in bench/ (hours; results in bench/BENCHMARKS.md)
 #
 # TORCH pins PyTorch. The default is the version the course's outputs were made with;
 # override it on the command line, e.g. `make lab TORCH="torch>=2.4"`.
@@ -45,5 +45,4 @@ notebooks: $(STAMP) dot-check
 	$(BIN)/python scripts/refresh_notebooks.py $(NB)
 
 bench: $(STAMP)
-	$(BIN)/python bench/micrograd.py
-	$(BIN)/python bench/makemore.py
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

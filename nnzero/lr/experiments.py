@@ -15,7 +15,7 @@ and returns a tidy table and the validation-loss curves::
 Every run is stored as one JSON file in ``cache_dir``, named by a hash of everything
 that determines its outcome (the model type and shape, the training settings, the
 schedule's name and its multiplier at every step, the data's sha256, the split, the
-versions of torch and nnzero). Calling again with the same settings reloads the runs
+torch release and the nnzero version). Calling again with the same settings reloads the runs
 instead of training them, so a lesson shows stored results in seconds;
 ``regenerate=True`` trains them all again and overwrites the files. Changing any
 setting (even one step of a schedule) gives new files, never stale results.
@@ -272,7 +272,8 @@ def run_experiments(
             "seed": seed,
             "data_sha256": data_sha256,
             "split_seed": SPLIT_SEED,
-            "torch": torch.__version__,
+            # The release, not the build: 2.13.0+cpu and 2.13.0+cu121 compute the same on the CPU.
+            "torch": torch.__version__.split("+")[0],
             "nnzero": nnzero.__version__,
         }
         path = _run_path(cache_dir, settings)

@@ -83,6 +83,16 @@ def test_second_call_loads_from_disk_without_training(grid, monkeypatch):
     assert cached.trained == 0 and cached.rows == results.rows and cached.curves == results.curves
 
 
+def test_another_build_of_the_same_torch_release_loads_the_stored_runs(grid, monkeypatch):
+    # The stored runs of lesson 14 were made with torch 2.13.0+cpu; a learner's pip may
+    # install 2.13.0 or 2.13.0+cu121, which compute the same on the CPU.
+    cache_dir, results = grid
+    release = experiments.torch.__version__.split("+")[0]
+    monkeypatch.setattr(experiments.torch, "__version__", release + "+cu999")
+    monkeypatch.setattr(experiments, "train", lambda *a, **k: pytest.fail("retrained a stored run"))
+    assert run(cache_dir, target_loss=3.2).rows == results.rows
+
+
 def test_regenerate_retrains_and_overwrites(tmp_path, monkeypatch):
     calls = []
     real_train = experiments.train

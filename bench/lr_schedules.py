@@ -1,0 +1,140 @@
+"""Lesson 14's target: the best schedule against a constant learning rate, makemore transformer.
+
+The lesson's transformer (2 blocks, 4 heads, width 32, dropout 0.1; AdamW with weight
+decay 0.1, batches of 32 words) trained for the same number of steps with a constant
+learning rate and with the schedule that won lesson 14's comparison, each at every peak
+LR of the lesson's sweep and with 3 seeds, on the shipped names and on the reference
+names file. Each schedule is judged at its own best peak LR (lowest mean final
+validation loss), so neither is handicapped by a peak tuned for the other.
+
+The target (issue #6): the best schedule beats constant LR at equal steps by a margin
+larger than the seed spread. Margin = mean final validation loss of constant minus that
+of the schedule; spread = the larger of the two seed ranges (highest minus lowest seed).
+
+Runs are cached by nnzero.lr.run_experiments in ``--cache-dir`` (default bench/out/lr_schedules,
+not tracked by git). Unless ``--fresh`` is given, the cache is first seeded with the
+lesson's stored runs (nnzero/data/lr_experiments): the shipped-names runs have exactly the
+lesson's settings, so they load instead of training again; the reference runs train.
+``--fresh`` with an empty ``--cache-dir`` retrains everything. Columns: "trained now" counts
+the runs this call trained (the rest loaded), "this call" is its time, "training" the
+summed wall time of all 18 runs as measured when they were trained (on a shared machine,
+an upper bound).
+
+    python bench/lr_schedules.py [--reference ../shared/data/names.txt] [--steps 1000] [--fresh]
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+import nnzero.data
+from nnzero.lr import constant, multi_step, one_cycle, run_experiments, warmup_cosine, wsd
+from nnzero.makemore.data import Vocab, load_words
+from nnzero.makemore.models import ModelConfig, build_model, default_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_RUNS = Path(nnzero.data.__file__).parent / "lr_experiments"
+
+# The lesson's settings, exactly: the same schedule factories (the cache compares every multiplier).
+SCHEDULES = {
+    "constant": lambda n: constant(),
+    "step decay": lambda n: multi_step([3 * n // 4], gamma=0.1),
+    "warmup+cosine": lambda n: warmup_cosine(n, warmup_steps=n // 20),
+    "one-cycle": lambda n: one_cycle(n),
+    "WSD": lambda n: wsd(n, warmup_steps=n // 20, decay_fraction=0.2, decay="1-sqrt"),
+}
+BEST = "WSD"  # the winner of lesson 14's transformer comparison on the shipped names
+TRANSFORMER = dict(n_layer=2, n_head=4, n_embd=32)
+PEAK_LRS = [1e-3, 3e-3, 1e-2]
+SEEDS = [0, 1, 2]
+STEPS = 1000
+EVAL_INTERVAL = 100
+
+
+def compare(words, steps, cache_dir, schedule, peak_lrs):
+    """Constant and ``schedule`` at every peak LR and seed; each at its best peak LR."""
+    started = time.perf_counter()
+    results = run_experiments(
+        "transformer",
+        {name: SCHEDULES[name] for name in ("constant", schedule)},
+        peak_lrs,
+        SEEDS,
+        steps=steps,
+        words=words,
+        cache_dir=cache_dir,
+        eval_interval=EVAL_INTERVAL,
+        model_overrides=TRANSFORMER,
+    )
+    seconds = time.perf_counter() - started
+    train_seconds = sum(run.wall_seconds for run in results.runs)  # as measured when each run was trained
+    best = {}
+    for name in results.schedules:
+        by_lr = {}
+        for run in results.runs:
+            if run.schedule == name:
+                by_lr.setdefault(run.peak_lr, []).append(run.final_val)
+        lr = min(by_lr, key=lambda lr: statistics.fmean(by_lr[lr]))
+        best[name] = (lr, by_lr[lr])
+    return results, best, seconds, train_seconds
+
+
+def count_parameters(words):
+    block_size = max(map(len, words)) + 1  # as run_experiments sizes the model
+    config = ModelConfig.from_dict({**default_config("transformer", len(Vocab.from_words(words)), block_size).to_dict(), **TRANSFORMER})
+    return sum(p.numel() for p in build_model("transformer", config).parameters())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference", default="../shared/data/names.txt", help="the reference names file, relative to the repository root (default ../shared/data/names.txt)")
+    parser.add_argument("--steps", type=int, default=STEPS, help=f"training steps per run (default {STEPS:,}, the lesson's)")
+    parser.add_argument("--schedule", default=BEST, choices=[name for name in SCHEDULES if name != "constant"], help=f"the schedule to set against constant (default {BEST}, the lesson's winner)")
+    parser.add_argument("--peak-lrs", default=",".join(map(str, PEAK_LRS)), help=f"comma-separated peak LRs to sweep (default the lesson's, {','.join(map(str, PEAK_LRS))})")
+    parser.add_argument("--cache-dir", default="bench/out/lr_schedules", help="where runs are stored, relative to the repository root")
+    parser.add_argument("--fresh", action="store_true", help="do not seed the cache with the lesson's stored runs; runs already in --cache-dir still load, so give an empty folder to retrain everything")
+    args = parser.parse_args()
+    peak_lrs = [float(lr) for lr in args.peak_lrs.split(",")]
+
+    reference = Path(args.reference)
+    reference = reference if reference.is_absolute() else ROOT / reference
+    cache_dir = ROOT / args.cache_dir
+    if not args.fresh:
+        shutil.copytree(SHIPPED_RUNS, cache_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
+    datasets = {"shipped names (2015)": None, f"reference {args.reference}": reference}
+
+    print(f"Python {platform.python_version()}, torch {torch.__version__}, {platform.platform()}, "
+          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+    print(f"transformer {TRANSFORMER}, {args.steps:,} steps, peak LRs {peak_lrs}, seeds {SEEDS}\n")
+    header = (f"{'dataset':<36} {'params':>6} {'schedule':<14} {'best peak':>9} {'final val (mean ± std)':>23} "
+              f"{'seed range':>10} {'trained now':>11} {'this call':>9} {'training':>9}")
+    print(header)
+    print("-" * len(header))
+    verdicts = []
+    for dataset, path in datasets.items():
+        words = load_words(path)
+        results, best, seconds, train_seconds = compare(words, args.steps, cache_dir, args.schedule, peak_lrs)
+        params = count_parameters(words)
+        for name, (lr, finals) in best.items():
+            first = name == "constant"
+            trained = f"{results.trained}/{len(results.runs)}" if first else ""
+            clock = f"{seconds:.0f} s" if first else ""
+            training = f"{train_seconds / 60:.0f} min" if first else ""
+            print(f"{dataset:<36} {params:>6,} {name:<14} {lr:>9.0e} {statistics.fmean(finals):>12.4f} ± {statistics.stdev(finals):.4f} "
+                  f"{max(finals) - min(finals):>10.4f} {trained:>11} {clock:>9} {training:>9}", flush=True)
+        (_, base), (_, sched) = best["constant"], best[args.schedule]
+        margin = statistics.fmean(base) - statistics.fmean(sched)
+        spread = max(max(base) - min(base), max(sched) - min(sched))
+        verdicts.append(f"{dataset}: {args.schedule} beats constant by {margin:.4f} nats; seed spread {spread:.4f}; "
+                        f"margin / spread = {margin / spread:.1f}: target {'reached' if margin > spread else 'NOT reached'}")
+    print()
+    print("\n".join(verdicts))
+
+
+if __name__ == "__main__":
+    main()
