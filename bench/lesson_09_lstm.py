@@ -13,7 +13,6 @@ splits (80/10/10, split seed 42).
 import argparse
 import os
 import platform
-import time
 from pathlib import Path
 
 import torch

@@ -29,7 +29,7 @@ class TestParameterCount:
             (33_792, "W_hh"),
             (67_584, "W_ih"),
             (12345, "is not it"),
-            ("many", "a number"),
+            ("many", "whole number"),
         ],
     )
     def test_typical_mistakes_are_explained(self, capsys, answer, reason):

@@ -76,7 +76,7 @@ class TestBlockParameters:
 
     @pytest.mark.parametrize(
         "answer, reason",
-        [(12 * 64 * 64, "biases"), (49_984 - 256, "LayerNorms"), (49_984 - 64 * 64 - 64, "output projection"), (49_984 - 6 * 64 * 64 - 3 * 64, "4 x n_embd"), (1000, "every Linear"), ("many", "a number")],
+        [(12 * 64 * 64, "biases"), (49_984 - 256, "LayerNorms"), (49_984 - 64 * 64 - 64, "output projection"), (49_984 - 6 * 64 * 64 - 3 * 64, "4 x n_embd"), (1000, "every Linear"), ("many", "whole number")],
     )
     def test_typical_mistakes_are_explained(self, capsys, answer, reason):
         assert ex.check_block_parameters(answer, n_embd=64) is False

@@ -21,7 +21,7 @@ class TestReceptiveField:
 
     @pytest.mark.parametrize(
         "answer, reason",
-        [(15, "own position"), (5, "without dilation"), (64, "addition"), (20, "add how far back"), ("16 tokens", "a number"), (None, "a number")],
+        [(15, "own position"), (5, "without dilation"), (64, "addition"), (20, "add how far back"), ("16 tokens", "whole number"), (None, "whole number"), (15.5, "whole number")],
     )
     def test_typical_mistakes_are_explained(self, capsys, answer, reason):
         assert ex.check_receptive_field(answer) is False

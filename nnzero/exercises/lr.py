@@ -8,7 +8,7 @@ verdict line and returns True or False.
 
 import math
 
-from nnzero.exercises import verdict
+from nnzero.exercises import check_number, verdict
 from nnzero.lr import schedules as S
 
 
@@ -29,21 +29,17 @@ def check_stability_bound(lr, curvature: float = 4.0) -> bool:
     if not (isinstance(curvature, (int, float)) and curvature > 0):
         raise ValueError(f"curvature must be a positive number, not {curvature!r}")
     right = 2 / curvature
-    answer = _number(lr)
-    if answer is None:
-        return verdict(False, f"give the bound as a number, not {type(lr).__name__}")
-    if math.isclose(answer, right, rel_tol=1e-3):
-        return verdict(True, f"x is multiplied by (1 - lr * {curvature:g}) each step; |1 - lr * {curvature:g}| < 1 until lr = 2 / {curvature:g} = {right:.4g}")
     hints = [
         (1 / curvature, "that is the rate that lands on the minimum in ONE step; above it x overshoots and oscillates, but still converges for a while"),
         (curvature / 2, "upside down: a sharper valley (larger curvature) needs a SMALLER rate"),
         (2 * curvature, "upside down: a sharper valley (larger curvature) needs a SMALLER rate"),
         (1 / (2 * curvature), "too small: write the step as x <- (1 - lr * curvature) * x and ask when |1 - lr * curvature| < 1"),
     ]
-    for wrong, why in hints:
-        if math.isclose(answer, wrong, rel_tol=1e-3):
-            return verdict(False, why)
-    return verdict(False, f"{answer:.4g} is not it: one step multiplies x by (1 - lr * {curvature:g}); for which rates is that factor's size below 1?")
+    return check_number(
+        lr, right, what="the bound", hints=hints,
+        right_why=f"x is multiplied by (1 - lr * {curvature:g}) each step; |1 - lr * {curvature:g}| < 1 until lr = 2 / {curvature:g} = {right:.4g}",
+        otherwise=f"one step multiplies x by (1 - lr * {curvature:g}); for which rates is that factor's size below 1?",
+    )
 
 
 # Runs the learner's function is checked on: (max_steps, warmup_steps, floor).

@@ -17,7 +17,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnzero.exercises import verdict
+from nnzero.exercises import check_number, verdict
 from nnzero.makemore.data import Vocab, WindowDataset, load_words, split_words
 from nnzero.makemore.models.bigram import BigramCounts
 
@@ -157,12 +157,6 @@ def check_mlp_parameter_count(count, vocab_size: int = 27, context: int = 3, n_e
     hidden = context * n_embd * n_hidden + n_hidden
     output = n_hidden * vocab_size + vocab_size
     right = embedding + hidden + output
-    try:
-        count = int(count)
-    except (TypeError, ValueError):
-        return verdict(False, f"give the count as a whole number, not {type(count).__name__}")
-    if count == right:
-        return verdict(True, f"C {embedding:,} + W1, b1 {hidden:,} + W2, b2 {output:,} = {right:,}")
     hints = [
         (right - embedding, "the embedding table C is learned too: vocab_size * n_embd numbers"),
         (right - n_hidden - vocab_size, "count the biases b1 and b2 as well"),
@@ -170,10 +164,11 @@ def check_mlp_parameter_count(count, vocab_size: int = 27, context: int = 3, n_e
         (right - vocab_size, "count the bias b2 as well: one number per token of the vocabulary"),
         (right - (context - 1) * n_embd * n_hidden, f"W1 reads all {context} embeddings at once: it has context * n_embd = {context * n_embd} rows"),
     ]
-    for wrong, why in hints:
-        if count == wrong:
-            return verdict(False, why)
-    return verdict(False, f"{count:,} is not it: add up the sizes of C, W1, b1, W2 and b2")
+    return check_number(
+        count, right, what="the count", whole=True, hints=hints,
+        right_why=f"C {embedding:,} + W1, b1 {hidden:,} + W2, b2 {output:,} = {right:,}",
+        otherwise="add up the sizes of C, W1, b1, W2 and b2",
+    )
 
 
 def _validation_windows(context):

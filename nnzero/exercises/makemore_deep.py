@@ -14,7 +14,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnzero.exercises import verdict
+from nnzero.exercises import check_number, verdict
 from nnzero.makemore.deep_mlp import GAINS, BatchNorm1d, Linear
 
 D = torch.float64
@@ -23,22 +23,17 @@ D = torch.float64
 def check_initial_loss(loss, vocab_size: int = 27) -> bool:
     """Exercise (05): the loss of a fresh network that gives every token the same probability."""
     right = math.log(vocab_size)
-    try:
-        loss = float(loss)
-    except (TypeError, ValueError):
-        return verdict(False, f"give the loss as a number, not {type(loss).__name__}")
-    if math.isclose(loss, right, rel_tol=1e-3):
-        return verdict(True, f"-ln(1/{vocab_size}) = ln({vocab_size}) = {right:.4f}")
     hints = [
         (math.log10(vocab_size), "that is log base 10; the cross-entropy uses the natural log"),
         (1 / vocab_size, "that is the probability of the right token; the loss is minus its log"),
         (-right, "a loss is minus the log-probability, so it is positive"),
         (math.log(vocab_size - 1), f"count the boundary token too: there are {vocab_size} tokens"),
     ]
-    for wrong, why in hints:
-        if math.isclose(loss, wrong, rel_tol=1e-3):
-            return verdict(False, why)
-    return verdict(False, f"{loss:.4g} is not it: each of the {vocab_size} tokens gets probability 1/{vocab_size}; what is -ln of that?")
+    return check_number(
+        loss, right, what="the loss", hints=hints,
+        right_why=f"-ln(1/{vocab_size}) = ln({vocab_size}) = {right:.4f}",
+        otherwise=f"each of the {vocab_size} tokens gets probability 1/{vocab_size}; what is -ln of that?",
+    )
 
 
 def check_kaiming_std(std, fan_in: int = 30, nonlinearity: str = "tanh") -> bool:
@@ -48,22 +43,17 @@ def check_kaiming_std(std, fan_in: int = 30, nonlinearity: str = "tanh") -> bool
         raise ValueError(f"nonlinearity must be one of {', '.join(GAINS)}, not {nonlinearity!r}")
     gain = GAINS[nonlinearity]
     right = gain / math.sqrt(fan_in)
-    try:
-        std = float(std)
-    except (TypeError, ValueError):
-        return verdict(False, f"give the standard deviation as a number, not {type(std).__name__}")
-    if math.isclose(std, right, rel_tol=1e-3):
-        return verdict(True, f"gain / sqrt(fan_in) = {gain:.4g} / sqrt({fan_in}) = {right:.4f}")
     hints = [
         (1 / math.sqrt(fan_in), f"that keeps a linear layer's scale; {nonlinearity} squashes, so multiply by its gain {gain:.4g}"),
         (gain / fan_in, "divide by the square root of fan_in: variances add, standard deviations add in quadrature"),
         (gain**2 / fan_in, "that is the variance; the standard deviation is its square root"),
         (gain * math.sqrt(fan_in), "divide by sqrt(fan_in), don't multiply: more inputs means smaller weights"),
     ]
-    for wrong, why in hints:
-        if math.isclose(std, wrong, rel_tol=1e-3):
-            return verdict(False, why)
-    return verdict(False, f"{std:.4g} is not it: the rule is gain / sqrt(fan_in)")
+    return check_number(
+        std, right, what="the standard deviation", hints=hints,
+        right_why=f"gain / sqrt(fan_in) = {gain:.4g} / sqrt({fan_in}) = {right:.4f}",
+        otherwise="the rule is gain / sqrt(fan_in)",
+    )
 
 
 def _trained_pair(seed=0):

@@ -6,11 +6,9 @@ returns True or False.
     check_gradient_through_gate(factor, z=0.9, steps=20)   what the update gate lets through
 """
 
-import math
-
 import torch
 
-from nnzero.exercises import verdict
+from nnzero.exercises import check_number, verdict
 
 D = torch.float64
 
@@ -88,14 +86,6 @@ def check_gru_parameter_count(count, input_size: int = 64, hidden_size: int = 12
     """Exercise (10): the number of parameters of ``torch.nn.GRUCell(input_size, hidden_size)``."""
     I, H = input_size, hidden_size
     right = 3 * (H * I + H * H + 2 * H)
-    try:
-        if isinstance(count, bool) or float(count) != int(count):
-            raise ValueError
-        count = int(count)
-    except (TypeError, ValueError, OverflowError):
-        return verdict(False, f"give the count as a whole number, not {count!r}")
-    if count == right:
-        return verdict(True, f"3 blocks (r, z, n) of H*I + H*H weights and two biases of H: 3 * ({H}*{I} + {H}*{H} + 2*{H}) = {right:,}")
     hints = [
         (3 * (H * I + H * H + H), "torch's GRU keeps two biases per block, b_i and b_h (b_hn must stay separate, inside the reset)"),
         (3 * (H * I + H * H), "you left out the biases: each block has b_i and b_h"),
@@ -103,29 +93,25 @@ def check_gru_parameter_count(count, input_size: int = 64, hidden_size: int = 12
         (2 * (H * I + H * H + 2 * H), "two gates, but the candidate n has its own weights too: three blocks"),
         (H * I + H * H + 2 * H, "that is one block, a plain RNN cell; the GRU stacks three (r, z, n)"),
     ]
-    for wrong, why in hints:
-        if count == wrong:
-            return verdict(False, why)
-    return verdict(False, f"{count:,} is not it: count W_ih (3H x I), W_hh (3H x H), b_ih and b_hh (3H each)")
+    return check_number(
+        count, right, what="the count", whole=True, hints=hints,
+        right_why=f"3 blocks (r, z, n) of H*I + H*H weights and two biases of H: 3 * ({H}*{I} + {H}*{H} + 2*{H}) = {right:,}",
+        otherwise="count W_ih (3H x I), W_hh (3H x H), b_ih and b_hh (3H each)",
+    )
 
 
 def check_gradient_through_gate(factor, z: float = 0.9, steps: int = 20) -> bool:
     """Exercise (10): the factor by which the direct path h' = (1 - z) * n + z * h scales a
     gradient over ``steps`` steps, when z is held at ``z`` and n does not depend on h."""
     right = z**steps
-    try:
-        factor = float(factor)
-    except (TypeError, ValueError):
-        return verdict(False, f"give the factor as a number, not {type(factor).__name__}")
-    if math.isclose(factor, right, rel_tol=1e-3):
-        return verdict(True, f"each step multiplies by dh'/dh = z, so {steps} steps give z^{steps} = {z}^{steps} = {right:.4g}")
     hints = [
         ((1 - z) ** steps, "that is (1 - z)^steps; (1 - z) weighs the candidate n, and n does not depend on h here. What weighs h?"),
         (z * steps, "the chain rule multiplies the factors of the steps, it does not add them"),
         (z, "that is one step; the gradient passes through all of them"),
         (1 - right, "that is how much is lost; the question asks how much is left"),
     ]
-    for wrong, why in hints:
-        if math.isclose(factor, wrong, rel_tol=1e-3):
-            return verdict(False, why)
-    return verdict(False, f"{factor:.4g} is not it: what is dh'/dh for h' = (1 - z) * n + z * h, with z and n fixed?")
+    return check_number(
+        factor, right, what="the factor", hints=hints,
+        right_why=f"each step multiplies by dh'/dh = z, so {steps} steps give z^{steps} = {z}^{steps} = {right:.4g}",
+        otherwise="what is dh'/dh for h' = (1 - z) * n + z * h, with z and n fixed?",
+    )

@@ -10,16 +10,9 @@ import math
 
 import torch
 
-from nnzero.exercises import verdict
+from nnzero.exercises import check_number, verdict
 
 D = torch.float64
-
-
-def _number(value, what):
-    try:
-        return float(value), None
-    except (TypeError, ValueError):
-        return None, f"give {what} as a number, not {type(value).__name__}"
 
 
 def check_lstm_parameter_count(count, input_size: int = 64, hidden_size: int = 128) -> bool:
@@ -27,11 +20,6 @@ def check_lstm_parameter_count(count, input_size: int = 64, hidden_size: int = 1
     hidden_size)``, biases included) learns."""
     I, H = input_size, hidden_size
     right = 4 * (H * I + H * H + 2 * H)
-    count, error = _number(count, "the count")
-    if error:
-        return verdict(False, error)
-    if count == right:
-        return verdict(True, f"4 blocks (i, f, g, o) of H*(I + H) weights and 2H biases: 4 * ({H}*{I} + {H}*{H} + 2*{H}) = {right:,}")
     hints = [
         (H * I + H * H + 2 * H, "that is one block, the plain RNN cell; the LSTM has four (i, f, g, o)"),
         (3 * (H * I + H * H + 2 * H), "that is three blocks, the GRU cell; the LSTM has four (i, f, g, o)"),
@@ -40,31 +28,28 @@ def check_lstm_parameter_count(count, input_size: int = 64, hidden_size: int = 1
         (4 * (H * I + 2 * H), "the recurrent weights W_hh (4H x H) count too"),
         (4 * (H * H + 2 * H), "the input weights W_ih (4H x I) count too"),
     ]
-    for wrong, why in hints:
-        if count == wrong:
-            return verdict(False, why)
-    return verdict(False, f"{count:,.0f} is not it: each of the four gates has its own W_ih (H x I), W_hh (H x H), b_ih and b_hh (H each)")
+    return check_number(
+        count, right, what="the count", whole=True, hints=hints,
+        right_why=f"4 blocks (i, f, g, o) of H*(I + H) weights and 2H biases: 4 * ({H}*{I} + {H}*{H} + 2*{H}) = {right:,}",
+        otherwise="each of the four gates has its own W_ih (H x I), W_hh (H x H), b_ih and b_hh (H each)",
+    )
 
 
 def check_memory_left(fraction, forget: float = 0.731, steps: int = 10) -> bool:
     """Exercise (09): a unit's forget gate stays at ``forget`` for ``steps`` steps while its
     input gate is shut (i = 0). What fraction of its cell state is left at the end?"""
     right = forget**steps
-    fraction, error = _number(fraction, "the fraction")
-    if error:
-        return verdict(False, error)
-    if math.isclose(fraction, right, rel_tol=1e-3):
-        return verdict(True, f"with i = 0, c[t] = f * c[t-1], so {steps} steps multiply it by f^{steps} = {forget}^{steps} = {right:.4g}")
     hints = [
         (forget * steps, "the forget gate multiplies the cell state at every step: the factors multiply, they don't add"),
         ((1 - forget) ** steps, "f is the share the cell *keeps*, not the share it forgets"),
         (forget, f"that is one step; the gate acts at each of the {steps} steps"),
         (math.exp(-forget * steps), "no exponential of f: the cell state is multiplied by f itself at every step"),
     ]
-    for wrong, why in hints:
-        if math.isclose(fraction, wrong, rel_tol=1e-3):
-            return verdict(False, why)
-    return verdict(False, f"{fraction:.4g} is not it: with the input gate shut, c[t] = f * c[t-1]; apply that {steps} times")
+    return check_number(
+        fraction, right, what="the fraction", hints=hints,
+        right_why=f"with i = 0, c[t] = f * c[t-1], so {steps} steps multiply it by f^{steps} = {forget}^{steps} = {right:.4g}",
+        otherwise=f"with the input gate shut, c[t] = f * c[t-1]; apply that {steps} times",
+    )
 
 
 def _torch_cell(seed=0, input_size=5, hidden_size=3):

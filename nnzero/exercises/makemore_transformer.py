@@ -12,7 +12,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnzero.exercises import verdict
+from nnzero.exercises import check_number, verdict
 
 D = torch.float64
 
@@ -22,13 +22,6 @@ def _learner_result(fn, args, what):
         return torch.as_tensor(fn(*args), dtype=D), None
     except Exception as error:  # the learner's code: report, don't crash the lesson
         return None, f"your function raised {type(error).__name__}: {error}; it should return {what}"
-
-
-def _number(value, what):
-    try:
-        return float(value), None
-    except (TypeError, ValueError):
-        return None, f"give {what} as a number, not {type(value).__name__}"
 
 
 def check_running_mean(average_past) -> bool:
@@ -58,20 +51,16 @@ def check_score_std(std, head_size: int = 32) -> bool:
     """Exercise: q and k have ``head_size`` independent N(0, 1) entries; the standard
     deviation of their dot product q . k (before any scaling)."""
     right = math.sqrt(head_size)
-    std, error = _number(std, "the standard deviation")
-    if error:
-        return verdict(False, error)
-    if math.isclose(std, right, rel_tol=1e-3):
-        return verdict(True, f"a sum of {head_size} products of variance 1 has variance {head_size}, so std sqrt({head_size}) = {right:.4g}: dividing by it brings the scores back to 1")
     hints = [
         (float(head_size), f"{head_size} is the variance; the standard deviation is its square root"),
         (1.0, "that is the std AFTER dividing by sqrt(head_size); the question asks before"),
         (1 / right, "each product q_i k_i has variance 1 and there are head_size of them: the spread grows, it does not shrink"),
     ]
-    for wrong, why in hints:
-        if math.isclose(std, wrong, rel_tol=1e-3):
-            return verdict(False, why)
-    return verdict(False, f"{std:.4g} is not it: variances of independent terms add up")
+    return check_number(
+        std, right, what="the standard deviation", hints=hints,
+        right_why=f"a sum of {head_size} products of variance 1 has variance {head_size}, so std sqrt({head_size}) = {right:.4g}: dividing by it brings the scores back to 1",
+        otherwise="variances of independent terms add up",
+    )
 
 
 def check_block_parameters(count, n_embd: int = 64) -> bool:
@@ -83,21 +72,17 @@ def check_block_parameters(count, n_embd: int = 64) -> bool:
     mlp = (C * 4 * C + 4 * C) + (4 * C * C + C)
     norms = 2 * 2 * C
     right = attention + mlp + norms
-    count, error = _number(count, "the count")
-    if error:
-        return verdict(False, error)
-    if count == right:
-        return verdict(True, f"attention {attention:,} + MLP {mlp:,} + two LayerNorms {norms:,} = {right:,} (12 C^2 + 13 C for C = {C})")
     hints = [
         (12 * C * C, "those are the weight matrices; add the biases and the LayerNorms' gains and shifts"),
         (right - norms, "count the two LayerNorms too: each has a gain and a shift of n_embd numbers"),
         (right - C * C - C, "the attention has an output projection (n_embd x n_embd and a bias) after the heads"),
         (right - mlp + 2 * C * C + 2 * C, "the MLP's hidden layer is 4 x n_embd wide"),
     ]
-    for wrong, why in hints:
-        if count == wrong:
-            return verdict(False, why)
-    return verdict(False, f"{count:,.0f} is not it: list every Linear (weights and bias) and both LayerNorms of the block")
+    return check_number(
+        count, right, what="the count", whole=True, hints=hints,
+        right_why=f"attention {attention:,} + MLP {mlp:,} + two LayerNorms {norms:,} = {right:,} (12 C^2 + 13 C for C = {C})",
+        otherwise="list every Linear (weights and bias) and both LayerNorms of the block",
+    )
 
 
 def check_causal_attention(attend) -> bool:

@@ -11,7 +11,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnzero.exercises import verdict
+from nnzero.exercises import check_number, verdict
 
 D = torch.float64
 
@@ -23,22 +23,17 @@ def check_receptive_field(answer, dilations=(1, 2, 4, 8), kernel_size: int = 2) 
     if not dilations or min(dilations) < 1 or kernel_size < 1:
         raise ValueError("dilations must be one or more whole numbers >= 1, and kernel_size >= 1")
     right = 1 + (kernel_size - 1) * sum(dilations)
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return verdict(False, f"give the number of tokens as a number, not {type(answer).__name__}")
-    if value == right:
-        return verdict(True, f"1 + (kernel_size - 1) × sum of dilations = 1 + {kernel_size - 1} × {sum(dilations)} = {right} tokens")
     hints = [
         ((kernel_size - 1) * sum(dilations), "one short: the output's own position counts too (each layer adds (kernel_size - 1) × dilation to it)"),
         (len(dilations) * (kernel_size - 1) + 1, "that is the receptive field without dilation: each layer adds only kernel_size - 1 tokens then"),
         (math.prod(dilations), "the receptive field grows by addition, not multiplication: each layer adds (kernel_size - 1) × dilation"),
         (kernel_size ** len(dilations), f"that holds for dilations 1, {kernel_size}, {kernel_size}², ... only; add up what each of these layers reaches back"),
     ]
-    for wrong, why in hints:
-        if value == wrong:
-            return verdict(False, why)
-    return verdict(False, f"{answer} is not it: start from the output (1 token) and add how far back each layer reaches")
+    return check_number(
+        answer, right, what="the number of tokens", whole=True, hints=hints,
+        right_why=f"1 + (kernel_size - 1) × sum of dilations = 1 + {kernel_size - 1} × {sum(dilations)} = {right} tokens",
+        otherwise="start from the output (1 token) and add how far back each layer reaches",
+    )
 
 
 def check_fuse_pairs(fuse) -> bool:

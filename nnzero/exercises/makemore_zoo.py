@@ -5,7 +5,7 @@ returns True or False.
     check_new_share(new_share)              the share of samples that are new names
 """
 
-from nnzero.exercises import verdict
+from nnzero.exercises import check_number, verdict
 from nnzero.makemore.data import Splits
 from nnzero.makemore.models import ModelConfig, build_model
 from nnzero.makemore.sample import classify
@@ -16,14 +16,9 @@ def check_gru_params(count, hidden: int = 256, n_embd: int = 64, vocab_size: int
     with a hidden state of ``hidden`` units, over ``vocab_size`` tokens."""
     model = build_model("gru", ModelConfig(vocab_size, 16, n_layer=1, n_embd=n_embd, n_embd2=hidden))
     right = sum(p.numel() for p in model.parameters())
-    if isinstance(count, bool) or not isinstance(count, (int, float)) or count != int(count):
-        return verdict(False, f"give the count as a whole number, not {count!r}")
-    count = int(count)
     parts = (f"embedding {vocab_size}×{n_embd}, input weights 3·{hidden}×{n_embd}, recurrent weights "
              f"3·{hidden}×{hidden}, two bias vectors of 3·{hidden}, a learned initial state of {hidden}, "
              f"head {hidden}×{vocab_size} + {vocab_size}")
-    if count == right:
-        return verdict(True, f"{right:,} = {parts}")
     hints = [
         (right - hidden, "you left out the learned initial state (one vector of the hidden size)"),
         (right - 3 * hidden, "a GRU cell has two bias vectors of 3·hidden (one for the input, one for the recurrence), as torch's GRUCell"),
@@ -33,10 +28,11 @@ def check_gru_params(count, hidden: int = 256, n_embd: int = 64, vocab_size: int
         (right + hidden * (n_embd + hidden) + 2 * hidden, "that is an LSTM's count (4 gates); a GRU has 3 (reset, update, candidate)"),
         (right - hidden * (n_embd + hidden) - 2 * hidden, "a GRU has 3 blocks of weights (reset, update, candidate), not 2"),
     ]
-    for wrong, why in hints:
-        if count == wrong:
-            return verdict(False, why)
-    return verdict(False, f"{count:,} is not it: add up {parts}")
+    return check_number(
+        count, right, what="the count", whole=True, hints=hints,
+        right_why=f"{right:,} = {parts}",
+        otherwise=f"add up {parts}",
+    )
 
 
 def _cases():
