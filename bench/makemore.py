@@ -1,14 +1,18 @@
 """Every makemore model type under one fixed budget of training time.
 
 For each data file and model type: the type's default size and recommended training
-settings (what `makemore --type T` uses), trained for a fixed number of seconds on the
-80% training split, evaluated on the whole validation split during training; the test loss is that
-of the checkpoint with the best validation loss. The step count is
-fixed in advance from a short timing run, so that the learning-rate schedule ends when
-the budget does; the table reports the training time actually taken (evaluation not
-counted). Results: bench/BENCHMARKS.md.
+settings (what `makemore --type T` uses), trained on the 80% training split within a
+fixed budget of seconds, evaluated on the whole validation split during training; the
+test loss is that of the checkpoint with the best validation loss.
 
-    python bench/makemore.py                                 # 3 minutes per type, both files
+How many steps: the type's recommended ``max_steps`` (what `makemore` trains for by
+default), or fewer if those would not fit in the budget, as measured by a short timing
+run; the learning-rate schedule is laid out over that many steps, so it ends when the run
+does. (``--fill`` always uses the whole budget instead: on a fast machine the recommended
+settings then overfit, see BENCHMARKS.md.) The table reports the training time actually
+taken (evaluation not counted). Results: bench/BENCHMARKS.md.
+
+    python bench/makemore.py                                 # 3 minutes per type at most, both files
     python bench/makemore.py --seconds 60 --types mlp gru --files shipped
     python bench/makemore.py --files ../shared/data/names.txt
 """
@@ -52,7 +56,7 @@ def ms_per_step(model, data, config):
     return 1000 * sorted(times[5:])[len(times[5:]) // 2]
 
 
-def run(words, model_type, seconds, seed):
+def run(words, model_type, seconds, seed, fill=False):
     vocab = Vocab.from_words(words)
     splits = split_words(words, seed=SPLIT_SEED)
     block_size = max(map(len, words)) + 1
@@ -62,6 +66,8 @@ def run(words, model_type, seconds, seed):
     config = recommended_train_config(model_type, seed=seed, device="cpu")
     step_ms = ms_per_step(model, train_data, config)
     steps = max(1, int(seconds * 1000 / step_ms))
+    if not fill:
+        steps = min(steps, config.max_steps)
     config = dataclasses.replace(config, max_steps=steps, eval_interval=max(1, steps // 10), save_last=False)
     with tempfile.TemporaryDirectory() as work_dir:
         history = train(model, train_data, val_data, config, work_dir=work_dir, progress=False)
@@ -88,6 +94,8 @@ def main(argv=None):
     parser.add_argument("--files", nargs="+", default=["shipped", str(REFERENCE)],
                         help="'shipped' (nnzero's names) and/or paths (default: shipped and the reference names)")
     parser.add_argument("--seed", type=int, default=3407)
+    parser.add_argument("--fill", action="store_true",
+                        help="train for the whole budget even past the recommended number of steps")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice, the core count)")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
     args = parser.parse_args(argv)
@@ -95,14 +103,14 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
-          f"{args.seconds:g} s of training per type")
+          f"at most {args.seconds:g} s of training per type" + (", filling the budget" if args.fill else ""))
     rows = []
     for name in args.files:
         words = load_words(None if name == "shipped" else name)
         print(f"\n{name}: {len(words)} lines")
         print(f"{'type':12} {'params':>8} {'steps':>6} {'batch':>5} {'ms/step':>8} {'best val':>9} {'final val':>9} {'test':>7}")
         for model_type in args.types:
-            row = {"file": name, **run(words, model_type, args.seconds, args.seed)}
+            row = {"file": name, **run(words, model_type, args.seconds, args.seed, args.fill)}
             rows.append(row)
             print(f"{row['type']:12} {row['params']:8,} {row['steps']:6} {row['batch']:5} {row['ms_per_step']:8.1f} "
                   f"{row['best_val']:9.4f} {row['final_val']:9.4f} {row['test']:7.4f}", flush=True)
