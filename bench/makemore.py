@@ -31,7 +31,7 @@ import torch
 from nnzero.makemore import checkpoint
 from nnzero.makemore.data import SequenceDataset, Vocab, load_words, split_words
 from nnzero.makemore.models import REGISTRY, build_model, default_config
-from nnzero.makemore.train import evaluate, make_optimizer, recommended_train_config, train
+from nnzero.makemore.train import draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "data" / "names.txt"
@@ -47,11 +47,8 @@ def ms_per_step(model, data, config):
     times = []
     for _ in range(TIMING_STEPS):
         start = time.perf_counter()
-        ix = torch.randint(len(data.X), (config.batch_size,), generator=generator)
-        _, loss = model(data.X[ix], data.Y[ix])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        x, targets = draw_batch(data.X, data.Y, config.batch_size, generator)
+        training_step(model, optimizer, x, targets, config.grad_clip)
         times.append(time.perf_counter() - start)
     return 1000 * sorted(times[5:])[len(times[5:]) // 2]
 

@@ -14,4 +14,4 @@ Subpackages, in course order:
 ``nnzero.exercises`` checks the learner's answers to the exercises.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from nnzero.makemore.train import TrainConfig, make_optimizer, sequence_targets
+from nnzero.makemore.train import TrainConfig, draw_batch, make_optimizer, training_step
 
 RULES = {
     "steepest": "the learning rate where the smoothed loss falls fastest per decade of learning rate (before its minimum)",
@@ -127,7 +127,7 @@ def lr_range_test(
     saved_optimizer = copy.deepcopy(optimizer.state_dict())
     was_training = model.training
     batch_generator = torch.Generator().manual_seed(seed)
-    X, Y = train_data.X, train_data.Y
+    X, Y = train_data.X.to(device), train_data.Y.to(device)
     lrs, losses, smoothed = [], [], []
     diverged = False
     average = 0.0
@@ -139,15 +139,8 @@ def lr_range_test(
                 lr = start_lr * (end_lr / start_lr) ** (i / (steps - 1))
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                ix = torch.randint(len(X), (batch_size,), generator=batch_generator)
-                x = X[ix].to(device)
-                _, loss = model(x, sequence_targets(x, Y[ix].to(device)))
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip is not None:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                optimizer.step()
-                loss = loss.item()
+                x, targets = draw_batch(X, Y, batch_size, batch_generator)
+                loss = training_step(model, optimizer, x, targets, config.grad_clip)
                 if not math.isfinite(loss):
                     diverged = True
                     break

@@ -147,14 +147,19 @@ class History:
     ``train_loss[s]`` and ``lr[s]`` are the batch loss and learning rate of step ``s``
     (0, 1, 2, ...). ``val_loss`` holds ``(step, loss)`` pairs, one per evaluation, the
     loss measured after that many steps; ``elapsed`` holds, for each evaluation, the
-    seconds spent training until then (evaluations and checkpoint writes not counted).
+    seconds spent training until then (evaluations and checkpoint writes not counted),
+    and ``cpu_elapsed`` the same in CPU seconds of this process: the wall clock tells how
+    long a learner waits, the CPU clock what the steps cost, which a busy machine does
+    not stretch (with n threads it runs up to n times faster than the wall clock).
     """
 
     train_loss: list = field(default_factory=list)
     lr: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
     elapsed: list = field(default_factory=list)
-    train_seconds: float = 0.0  # training time so far, across resumed runs
+    cpu_elapsed: list = field(default_factory=list)
+    train_seconds: float = 0.0  # training time so far by the wall clock, across resumed runs
+    cpu_seconds: float = 0.0  # the same in CPU seconds of this process
     best_val: float = math.inf  # the lowest validation loss so far
     best_step: int | None = None  # the step at which it was measured
     interrupted: bool = False  # the run was stopped early with Ctrl-C (last.pt holds its state)
@@ -180,6 +185,9 @@ class History:
         """Rebuild a history from :meth:`to_dict`'s output."""
         data = dict(data)
         data["val_loss"] = [tuple(pair) for pair in data.get("val_loss", [])]
+        # Checkpoints written before the CPU clock was recorded: unknown, not zero.
+        data.setdefault("cpu_elapsed", [math.nan] * len(data.get("elapsed", [])))
+        data.setdefault("cpu_seconds", math.nan)
         return cls(**data)
 
 
@@ -218,13 +226,49 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.A
     kernels) decay; vectors (biases, LayerNorm gains and shifts) don't. Shrinking a
     bias or a normalisation gain toward zero regularises nothing useful; it only
     fights the layer's freedom to shift and scale.
+
+    On the CPU and CUDA the update runs as one fused kernel per step (the same
+    arithmetic; on the CPU a tenth of a small Transformer's step time saved).
     """
     parameters = [p for p in model.parameters() if p.requires_grad]
     groups = [
         {"params": [p for p in parameters if p.dim() >= 2], "weight_decay": config.weight_decay},
         {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=config.learning_rate, betas=config.betas)
+    fused = bool(parameters) and all(p.device.type in ("cpu", "cuda") for p in parameters)
+    return torch.optim.AdamW(groups, lr=config.learning_rate, betas=config.betas, fused=fused or None)
+
+
+def draw_batch(X: torch.Tensor, Y: torch.Tensor, batch_size: int, generator: torch.Generator):
+    """``batch_size`` random rows of a dataset's ``X`` and ``Y``, as ``(x, targets)``.
+
+    The rows are drawn with ``generator`` (uniformly, with replacement), and the targets
+    are :func:`sequence_targets`. Rows of a sequence dataset are padded to the longest
+    word of the whole set; the batch is cut to its own longest word, dropping the
+    columns where every target is -1. Every model is causal (no position reads a later
+    one), so the loss and the gradient are those of the uncut batch, up to rounding
+    (dropout draws its masks for the positions that remain); only the work on padding
+    is skipped, a fifth of a Transformer's step on the names.
+    """
+    ix = torch.randint(len(X), (batch_size,), generator=generator).to(X.device)
+    x = X[ix]
+    targets = sequence_targets(x, Y[ix])
+    if Y.dim() == X.dim():
+        length = int((targets != -1).sum(dim=1).max())
+        x, targets = x[:, : max(1, length)], targets[:, : max(1, length)]
+    return x, targets
+
+
+def training_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, x, targets, grad_clip=None) -> float:
+    """One optimisation step on the batch ``(x, targets)``: forward, backward, clip the
+    gradient's global norm to ``grad_clip`` (None: no clipping), update. Returns the loss."""
+    _, loss = model(x, targets)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return loss.item()
 
 
 def sequence_targets(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -403,6 +447,7 @@ def train(
         val = evaluate(model, val_data, config.eval_batch_size)
         history.val_loss.append((history.step, val))
         history.elapsed.append(history.train_seconds)
+        history.cpu_elapsed.append(history.cpu_seconds)
         if val < history.best_val:
             history.best_val, history.best_step = val, history.step
             if work_dir is not None and config.save_best:
@@ -432,7 +477,7 @@ def train(
             if finished or history.interrupted:
                 break
 
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             if lr_schedule is None:
                 multiplier = warmup_cosine(step, config.max_steps, config.warmup_steps, config.final_lr_fraction)
             else:
@@ -442,15 +487,8 @@ def train(
             lr = config.learning_rate * multiplier
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            ix = torch.randint(len(X), (config.batch_size,), generator=batch_generator).to(device)
-            x = X[ix]
-            _, loss = model(x, sequence_targets(x, Y[ix]))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            loss = loss.item()
+            x, targets = draw_batch(X, Y, config.batch_size, batch_generator)
+            loss = training_step(model, optimizer, x, targets, config.grad_clip)
             if not math.isfinite(loss):
                 raise FloatingPointError(
                     f"the training loss became {loss} at step {step}; lower the learning rate or clip the gradients"
@@ -458,6 +496,7 @@ def train(
             history.train_loss.append(loss)
             history.lr.append(lr)
             history.train_seconds += time.perf_counter() - started
+            history.cpu_seconds += time.process_time() - cpu_started
             bar.update(1)
             bar.set_postfix_str(f"loss {loss:.4f}  val {last_val:.4f}", refresh=False)
     return history

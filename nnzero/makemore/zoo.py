@@ -18,7 +18,6 @@ about the same training time on a given machine (it times a few steps of each).
 
 import dataclasses
 import math
-import statistics
 import time
 from dataclasses import dataclass, field
 
@@ -27,7 +26,7 @@ import torch
 from nnzero.makemore.data import SequenceDataset, Splits, Vocab, load_words, split_words
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.sample import classify, generate
-from nnzero.makemore.train import History, evaluate, make_optimizer, recommended_train_config, train, warmup_cosine
+from nnzero.makemore.train import History, draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
 
 
 @dataclass
@@ -78,31 +77,6 @@ def _check_types(types):
         raise ValueError(f"unknown model types {unknown}; choose from: {', '.join(REGISTRY)}")
 
 
-class _StepClock:
-    """The learning-rate schedule handed to :func:`train` (the config's own warmup and
-    cosine decay), which also reads the CPU clock each time train() calls it: at the start
-    of every step. Evaluations run between steps, just before the step they are due at."""
-
-    def __init__(self, config):
-        self.config = config
-        self.starts = []
-
-    def __call__(self, step):
-        self.starts.append(time.process_time())
-        c = self.config
-        return warmup_cosine(step, c.max_steps, c.warmup_steps, c.final_lr_fraction)
-
-    def step_seconds(self, fallback: float) -> list:
-        """CPU seconds of each step. A span between two step starts that also holds an
-        evaluation, and the last step (whose end is not seen), get the median of the
-        other steps (``fallback`` when there are none)."""
-        interval = self.config.eval_interval
-        spans = [b - a for a, b in zip(self.starts, self.starts[1:])]
-        clean = [s for k, s in enumerate(spans) if (k + 1) % interval]
-        typical = statistics.median(clean) if clean else fallback
-        return [s if (k + 1) % interval else typical for k, s in enumerate(spans)] + [typical]
-
-
 def _datasets(words, split_seed):
     vocab = Vocab.from_words(words)
     splits = split_words(words, seed=split_seed)
@@ -146,10 +120,7 @@ def run_zoo(
         model = build_model(model_type, default_config(model_type, len(vocab), block_size))
         interval = max(1, math.ceil(count / max(1, evaluations - 1)))
         config = recommended_train_config(model_type, max_steps=count, eval_interval=interval, seed=seed, device="cpu")
-        clock = _StepClock(config)
-        history = train(model, train_data, val_data, config, lr_schedule=clock, progress=progress)
-        step_seconds = clock.step_seconds(fallback=history.train_seconds / count)
-        cpu_at = [sum(step_seconds[:step]) for step, _ in history.val_loss]
+        history = train(model, train_data, val_data, config, progress=progress)
         samples = generate(model, vocab, num_samples, seed=seed)
         labels = classify(samples, splits)
         results[model_type] = ZooResult(
@@ -157,9 +128,9 @@ def run_zoo(
             params=sum(p.numel() for p in model.parameters()),
             steps=count,
             batch_size=config.batch_size,
-            train_seconds=sum(step_seconds),
+            train_seconds=history.cpu_seconds,
             wall_seconds=history.train_seconds,
-            val_curve=[(s, t, loss) for (s, loss), t in zip(history.val_loss, cpu_at)],
+            val_curve=[(s, t, loss) for (s, loss), t in zip(history.val_loss, history.cpu_elapsed)],
             val=history.val_loss[-1][1],
             test=evaluate(model, test_data),
             new_share=labels.count("new") / max(1, len(labels)),
@@ -196,13 +167,8 @@ def steps_for_seconds(seconds: float, types=tuple(REGISTRY), words=None, timing_
         times = []
         for _ in range(timing_steps):
             start = time.process_time()
-            ix = torch.randint(len(train_data.X), (config.batch_size,), generator=generator)
-            _, loss = model(train_data.X[ix], train_data.Y[ix])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
+            x, targets = draw_batch(train_data.X, train_data.Y, config.batch_size, generator)
+            training_step(model, optimizer, x, targets, config.grad_clip)
             times.append(time.process_time() - start)
         measured = sorted(times[len(times) // 5 :])  # the first steps are slower (allocation)
         median = measured[len(measured) // 2]

@@ -15,9 +15,11 @@ import torch.nn.functional as F
 from nnzero.makemore import checkpoint
 from nnzero.makemore.checkpoint import CheckpointError
 from nnzero.makemore.data import SequenceDataset, Vocab, WindowDataset
+from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.train import (
     History,
     TrainConfig,
+    draw_batch,
     evaluate,
     make_optimizer,
     recommended_train_config,
@@ -129,6 +131,14 @@ def test_history_round_trips_and_keeps_val_pairs():
     assert history.step == 2 and history.steps == [0, 1]
 
 
+def test_history_from_a_checkpoint_without_cpu_times_marks_them_unknown():
+    data = History(train_loss=[3.0], lr=[0.1], val_loss=[(0, 3.3), (1, 2.9)], elapsed=[0.0, 0.5]).to_dict()
+    del data["cpu_elapsed"], data["cpu_seconds"]
+    history = History.from_dict(data)
+    assert len(history.cpu_elapsed) == 2 and all(math.isnan(t) for t in history.cpu_elapsed)
+    assert math.isnan(history.cpu_seconds)
+
+
 # --- devices and the optimiser --------------------------------------------------------
 
 
@@ -151,6 +161,53 @@ def test_weight_decay_applies_to_matrices_only():
     assert {p.dim() for p in decay["params"]} == {2}
     assert {p.dim() for p in no_decay["params"]} == {1}
     assert len(decay["params"]) + len(no_decay["params"]) == len(list(model.parameters()))
+    assert optimizer.defaults["fused"]  # one kernel per step on the CPU
+
+
+# --- batches ----------------------------------------------------------------------------
+
+
+def test_a_batch_is_cut_to_its_longest_word(data):
+    train_data, _ = data
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        x, targets = draw_batch(train_data.X, train_data.Y, 3, generator)
+        longest = int((targets != -1).sum(dim=1).max())
+        assert x.shape == targets.shape == (3, longest) and longest <= BLOCK
+        assert (targets[:, -1] != -1).any()  # the last column still has a target
+    one_word = SequenceDataset(["ava"], VOCAB, BLOCK)
+    x, targets = draw_batch(one_word.X, one_word.Y, 2, generator)
+    assert x.tolist() == [[0] + VOCAB.encode("ava")] * 2 and targets.tolist() == [VOCAB.encode("ava") + [0]] * 2
+
+
+def test_window_batches_keep_their_shape():
+    windows = WindowDataset(WORDS[:4], VOCAB, context=3)
+    x, targets = draw_batch(windows.X, windows.Y, 5, torch.Generator().manual_seed(0))
+    assert x.shape == targets.shape == (5, 3) and (targets[:, :-1] == -1).all()
+
+
+@pytest.mark.parametrize("model_type", [t for t in REGISTRY if t != "bigram"])
+def test_cutting_the_padding_changes_neither_loss_nor_gradient(model_type):
+    """Every model is causal, so the positions after a batch's longest word (all padding)
+    cannot change the loss at the positions before (float64)."""
+    short_words = SequenceDataset(["emma", "ava", "mia", "ella", "zoey"], VOCAB, BLOCK)
+    torch.manual_seed(0)
+    model = build_model(model_type, default_config(model_type, len(VOCAB), BLOCK)).double().eval()  # eval: no dropout
+    x, targets = draw_batch(short_words.X, short_words.Y, 4, torch.Generator().manual_seed(1))
+    assert x.size(1) <= 5 < BLOCK  # the cut happened
+    padded_x = F.pad(x, (0, BLOCK - x.size(1)), value=0)
+    padded_targets = F.pad(targets, (0, BLOCK - x.size(1)), value=-1)
+    gradients = []
+    for inputs, outputs in ((x, targets), (padded_x, padded_targets)):
+        model.zero_grad()
+        _, loss = model(inputs, outputs)
+        loss.backward()
+        gradients.append((loss.item(), [p.grad.clone() for p in model.parameters() if p.grad is not None]))
+    (cut_loss, cut_grads), (full_loss, full_grads) = gradients
+    assert cut_loss == pytest.approx(full_loss, rel=1e-12)
+    assert len(cut_grads) == len(full_grads)
+    for a, b in zip(cut_grads, full_grads):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
 
 
 # --- evaluate -------------------------------------------------------------------------
@@ -207,6 +264,8 @@ def test_training_lowers_the_loss_and_records_history(data, tmp_path):
     assert history.step == 60 and len(history.lr) == 60 and not history.interrupted
     assert [step for step, _ in history.val_loss] == [0, 25, 50, 60]
     assert len(history.elapsed) == 4 and history.elapsed == sorted(history.elapsed)
+    assert len(history.cpu_elapsed) == 4 and history.cpu_elapsed == sorted(history.cpu_elapsed)
+    assert history.cpu_elapsed[-1] == history.cpu_seconds > 0
     vals = [v for _, v in history.val_loss]
     assert vals[-1] < vals[0] - 0.3  # it learned something
     assert history.best_val == min(vals)

@@ -7,8 +7,7 @@ import pytest
 
 from nnzero.makemore.data import split_words
 from nnzero.makemore.models import REGISTRY, build_model, default_config
-from nnzero.makemore.train import TrainConfig
-from nnzero.makemore.zoo import _StepClock, format_table, results_to_dict, run_zoo, steps_for_seconds
+from nnzero.makemore.zoo import format_table, results_to_dict, run_zoo, steps_for_seconds
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
          "ella", "avery", "scarlett", "grace", "chloe", "lily", "aria", "zoey", "nora", "layla",
@@ -31,18 +30,6 @@ def test_every_type_is_trained_for_its_own_step_count(zoo):
         assert result.val == losses[-1]
         assert result.ms_per_step == pytest.approx(1000 * result.train_seconds / result.steps)
         assert seconds[0] == 0 and seconds[-1] == pytest.approx(result.train_seconds)
-
-
-def test_the_step_clock_keeps_the_schedule_and_leaves_evaluations_out():
-    config = TrainConfig(max_steps=6, warmup_steps=2, final_lr_fraction=0.1, eval_interval=3)
-    clock = _StepClock(config)
-    multipliers = [clock(step) for step in range(6)]
-    assert multipliers[:2] == [0.5, 1.0] and multipliers[-1] == pytest.approx(0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * 3 / 4)))
-    # Steps of 1 s; an evaluation (5 s) runs before step 3, so the span of step 2 holds it.
-    clock.starts = [0.0, 1.0, 2.0, 8.0, 9.0, 10.0]
-    assert clock.step_seconds(fallback=99.0) == [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
-    clock.starts = [0.0]
-    assert clock.step_seconds(fallback=0.25) == [0.25]
 
 
 def test_step_zero_scores_a_fresh_model_near_uniform_guessing(zoo):
