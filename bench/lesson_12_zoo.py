@@ -14,34 +14,27 @@ lesson was run; CPU seconds do not count time lost to other programs.
 
 import argparse
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
-import torch
-
-from nnzero.makemore.data import load_words
+from common import SPLIT_SEED, add_files_argument, machine, read
 from nnzero.makemore.zoo import format_table, results_to_dict, run_zoo
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"
 # The lesson's settings cell (full run): training steps per type, fixed in advance.
 STEPS = {"bigram": 85_000, "mlp": 7_200, "wavenet": 2_600, "rnn": 13_500, "lstm": 4_800, "gru": 5_000, "transformer": 2_300}
-SPLIT_SEED, SEED, EVALUATIONS, NUM_SAMPLES = 42, 3407, 11, 1_000
+SEED, EVALUATIONS, NUM_SAMPLES = 3407, 11, 1_000
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", nargs="+", default=["shipped", str(REFERENCE)],
-                        help="'shipped' (nnzero's names) and/or paths (default: shipped and the reference names)")
+    add_files_argument(parser)
     parser.add_argument("--json", type=Path, help="also write the results (without samples) to this file")
     args = parser.parse_args(argv)
 
-    print(f"Python {platform.python_version()}, torch {torch.__version__}, {platform.platform()}, "
-          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+    print(machine())
     records = {}
     for name in args.files:
-        words = load_words(None if name == "shipped" else name)
+        words = read(name)
         start = time.perf_counter()
         zoo = run_zoo(STEPS, words=words, split_seed=SPLIT_SEED, seed=SEED, evaluations=EVALUATIONS, num_samples=NUM_SAMPLES)
         print(f"\n{name}: {len(words):,} lines; the zoo took {time.perf_counter() - start:.0f} s by the wall clock")

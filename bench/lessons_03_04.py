@@ -14,22 +14,17 @@ validation and test. The lecture reached 2.1701 on validation with its MLP (200,
 of 32). Results: bench/BENCHMARKS.md.
 
     python bench/lessons_03_04.py
-    python bench/lessons_03_04.py --reference /path/to/names.txt --steps 5000
+    python bench/lessons_03_04.py --files /path/to/names.txt --steps 5000
 """
 
 import argparse
-import platform
 import time
-from pathlib import Path
 
-import torch
-
+from common import SPLIT_SEED, add_files_argument, machine, read
 from nnzero.makemore import window_mlp as wm
-from nnzero.makemore.data import Vocab, WindowDataset, load_words, split_words
+from nnzero.makemore.data import Vocab, WindowDataset, split_words
 from nnzero.makemore.models.bigram import BigramCounts
 
-ROOT = Path(__file__).resolve().parents[1]
-SPLIT_SEED = 42
 # Lesson 04's settings (its `parameters` cell): keep the two in step.
 SEED = 2147483647
 MLP = {"context": 3, "n_embd": 10, "n_hidden": 200}
@@ -56,21 +51,19 @@ def mlp_row(splits, vocab, steps):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", default=str(ROOT.parent / "shared" / "data" / "names.txt"),
-                        help="the lectures' names.txt (default: ../shared/data/names.txt from the repository root)")
+    add_files_argument(parser)
     parser.add_argument("--steps", type=int, default=STEPS, help=f"MLP training steps (default: the lesson's {STEPS:,})")
     args = parser.parse_args(argv)
 
-    files = [("shipped (SSA 2015)", None), (f"reference ({Path(args.reference).name})", args.reference)]
-    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}")
-    print(f"{'dataset':<24} {'model':<40} {'params':>7} {'steps':>7} {'time':>7}  {'train':>6} {'val':>6} {'test':>6}")
-    for label, path in files:
-        words = load_words(path)
+    print(machine())
+    print(f"{'file':<12} {'model':<40} {'params':>7} {'steps':>7} {'time':>7}  {'train':>6} {'val':>6} {'test':>6}")
+    for label in args.files:
+        words = read(label)
         vocab = Vocab.from_words(words)
         splits = split_words(words, seed=SPLIT_SEED)
         for row in (bigram_row(splits, vocab), mlp_row(splits, vocab, args.steps)):
             name, params, steps, seconds, (train, val, test) = row
-            print(f"{label:<24} {name:<40} {params:>7,} {steps:>7,} {seconds:>6.0f}s  {train:.4f} {val:.4f} {test:.4f}", flush=True)
+            print(f"{label[-12:]:<12} {name:<40} {params:>7,} {steps:>7,} {seconds:>6.0f}s  {train:.4f} {val:.4f} {test:.4f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,22 +14,17 @@ and test splits (80/10/10, split seed 42), BatchNorm in inference mode:
 The lecture reached validation 2.1057 (autograd) and 2.1099 (manual backward) on
 names.txt; the lessons' target is 2.11. Results: bench/BENCHMARKS.md.
 
-    python bench/lessons_05_06.py [--reference ../shared/data/names.txt] [--steps 12000]
+    python bench/lessons_05_06.py [--files shipped PATH] [--steps 12000]
 """
 
 import argparse
-import os
-import platform
 import time
-from pathlib import Path
 
-import torch
-
+from common import SPLIT_SEED, add_files_argument, machine, read
 from nnzero.makemore import deep_mlp
-from nnzero.makemore.data import Vocab, WindowDataset, load_words, split_words
+from nnzero.makemore.data import Vocab, WindowDataset, split_words
 from nnzero.makemore.manual_backward import ManualMLP, train_manual
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = 42
 CONTEXT = 6
 STEPS = 12_000
@@ -55,28 +50,23 @@ MODELS = {
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", default="../shared/data/names.txt", help="the reference names file, relative to the repository root (default ../shared/data/names.txt)")
+    add_files_argument(parser)
     parser.add_argument("--steps", type=int, default=STEPS, help=f"training steps per model (default {STEPS:,}, the lessons' full run)")
     args = parser.parse_args()
 
-    reference = Path(args.reference)
-    reference = reference if reference.is_absolute() else ROOT / reference
-    datasets = {"shipped names (2015)": None, f"reference {args.reference}": reference}
-
-    print(f"Python {platform.python_version()}, torch {torch.__version__}, {platform.platform()}, "
-          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}\n")
-    header = f"{'dataset':<36} {'model':<32} {'params':>7} {'steps':>7} {'time':>7} {'train':>7} {'val':>7} {'test':>7}"
+    print(machine() + "\n")
+    header = f"{'file':<12} {'model':<32} {'params':>7} {'steps':>7} {'time':>7} {'train':>7} {'val':>7} {'test':>7}"
     print(header)
     print("-" * len(header))
-    for dataset, path in datasets.items():
-        words = load_words(path)
+    for dataset in args.files:
+        words = read(dataset)
         vocab = Vocab.from_words(words)
-        train, val, test = (WindowDataset(split, vocab, CONTEXT) for split in split_words(words, seed=SEED))
+        train, val, test = (WindowDataset(split, vocab, CONTEXT) for split in split_words(words, seed=SPLIT_SEED))
         for name, run in MODELS.items():
             start = time.perf_counter()
             params, loss = run(vocab, train, args.steps)
             seconds = time.perf_counter() - start
-            print(f"{dataset:<36} {name:<32} {params:>7,} {args.steps:>7,} {seconds:>6.0f}s "
+            print(f"{dataset[-12:]:<12} {name:<32} {params:>7,} {args.steps:>7,} {seconds:>6.0f}s "
                   f"{loss(train):>7.4f} {loss(val):>7.4f} {loss(test):>7.4f}", flush=True)
 
 

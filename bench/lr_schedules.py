@@ -20,25 +20,21 @@ the runs this call trained (the rest loaded), "this call" is its time, "training
 summed wall time of all 18 runs as measured when they were trained (on a shared machine,
 an upper bound).
 
-    python bench/lr_schedules.py [--reference ../shared/data/names.txt] [--steps 1000] [--fresh]
+    python bench/lr_schedules.py [--files shipped PATH] [--steps 1000] [--fresh]
 """
 
 import argparse
-import os
-import platform
 import shutil
 import statistics
 import time
 from pathlib import Path
 
-import torch
-
 import nnzero.data
+from common import ROOT, add_files_argument, machine, read
 from nnzero.lr import constant, multi_step, one_cycle, run_experiments, warmup_cosine, wsd
-from nnzero.makemore.data import Vocab, load_words
+from nnzero.makemore.data import Vocab
 from nnzero.makemore.models import ModelConfig, build_model, default_config
 
-ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_RUNS = Path(nnzero.data.__file__).parent / "lr_experiments"
 
 # The lesson's settings, exactly: the same schedule factories (the cache compares every multiplier).
@@ -50,7 +46,8 @@ SCHEDULES = {
     "WSD": lambda n: wsd(n, warmup_steps=n // 20, decay_fraction=0.2, decay="1-sqrt"),
 }
 BEST = "WSD"  # the winner of lesson 14's transformer comparison on the shipped names
-TRANSFORMER = dict(n_layer=2, n_head=4, n_embd=32)
+TRANSFORMER = dict(n_layer=2, n_head=4, n_embd=32, dropout=0.1)
+TRAINING = dict(batch_size=32, weight_decay=0.1)
 PEAK_LRS = [1e-3, 3e-3, 1e-2]
 SEEDS = [0, 1, 2]
 STEPS = 1000
@@ -70,6 +67,7 @@ def compare(words, steps, cache_dir, schedule, peak_lrs):
         cache_dir=cache_dir,
         eval_interval=EVAL_INTERVAL,
         model_overrides=TRANSFORMER,
+        train_overrides=TRAINING,
     )
     seconds = time.perf_counter() - started
     train_seconds = sum(run.wall_seconds for run in results.runs)  # as measured when each run was trained
@@ -92,7 +90,7 @@ def count_parameters(words):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference", default="../shared/data/names.txt", help="the reference names file, relative to the repository root (default ../shared/data/names.txt)")
+    add_files_argument(parser)
     parser.add_argument("--steps", type=int, default=STEPS, help=f"training steps per run (default {STEPS:,}, the lesson's)")
     parser.add_argument("--schedule", default=BEST, choices=[name for name in SCHEDULES if name != "constant"], help=f"the schedule to set against constant (default {BEST}, the lesson's winner)")
     parser.add_argument("--peak-lrs", default=",".join(map(str, PEAK_LRS)), help=f"comma-separated peak LRs to sweep (default the lesson's, {','.join(map(str, PEAK_LRS))})")
@@ -101,23 +99,19 @@ def main():
     args = parser.parse_args()
     peak_lrs = [float(lr) for lr in args.peak_lrs.split(",")]
 
-    reference = Path(args.reference)
-    reference = reference if reference.is_absolute() else ROOT / reference
-    cache_dir = ROOT / args.cache_dir
+    cache_dir = Path(ROOT) / args.cache_dir
     if not args.fresh:
         shutil.copytree(SHIPPED_RUNS, cache_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
-    datasets = {"shipped names (2015)": None, f"reference {args.reference}": reference}
 
-    print(f"Python {platform.python_version()}, torch {torch.__version__}, {platform.platform()}, "
-          f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+    print(machine())
     print(f"transformer {TRANSFORMER}, {args.steps:,} steps, peak LRs {peak_lrs}, seeds {SEEDS}\n")
     header = (f"{'dataset':<36} {'params':>6} {'schedule':<14} {'best peak':>9} {'final val (mean ± std)':>23} "
               f"{'seed range':>10} {'trained now':>11} {'this call':>9} {'training':>9}")
     print(header)
     print("-" * len(header))
     verdicts = []
-    for dataset, path in datasets.items():
-        words = load_words(path)
+    for dataset in args.files:
+        words = read(dataset)
         results, best, seconds, train_seconds = compare(words, args.steps, cache_dir, args.schedule, peak_lrs)
         params = count_parameters(words)
         for name, (lr, finals) in best.items():

@@ -21,21 +21,17 @@ import argparse
 import copy
 import dataclasses
 import json
-import platform
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
+from common import add_files_argument, machine, read, sequence_splits
 from nnzero.makemore import checkpoint
-from nnzero.makemore.data import SequenceDataset, Vocab, load_words, split_words
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.train import draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
 
-ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT.parent / "shared" / "data" / "names.txt"
-SPLIT_SEED = 42  # the makemore CLI's split
 TIMING_STEPS = 40
 
 
@@ -54,10 +50,7 @@ def ms_per_step(model, data, config):
 
 
 def run(words, model_type, seconds, seed, fill=False):
-    vocab = Vocab.from_words(words)
-    splits = split_words(words, seed=SPLIT_SEED)
-    block_size = max(map(len, words)) + 1
-    train_data, val_data, test_data = (SequenceDataset(part, vocab, block_size) for part in splits)
+    vocab, block_size, (train_data, val_data, test_data) = sequence_splits(words)  # the makemore CLI's split
     torch.manual_seed(seed)
     model = build_model(model_type, default_config(model_type, len(vocab), block_size))
     config = recommended_train_config(model_type, seed=seed, device="cpu")
@@ -88,8 +81,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=180, help="training time per type (default: 180)")
     parser.add_argument("--types", nargs="+", choices=list(REGISTRY), default=list(REGISTRY))
-    parser.add_argument("--files", nargs="+", default=["shipped", str(REFERENCE)],
-                        help="'shipped' (nnzero's names) and/or paths (default: shipped and the reference names)")
+    add_files_argument(parser)
     parser.add_argument("--seed", type=int, default=3407)
     parser.add_argument("--fill", action="store_true",
                         help="train for the whole budget even past the recommended number of steps")
@@ -99,11 +91,10 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
-          f"at most {args.seconds:g} s of training per type" + (", filling the budget" if args.fill else ""))
+    print(machine() + f"; at most {args.seconds:g} s of training per type" + (", filling the budget" if args.fill else ""))
     rows = []
     for name in args.files:
-        words = load_words(None if name == "shipped" else name)
+        words = read(name)
         print(f"\n{name}: {len(words)} lines")
         print(f"{'type':12} {'params':>8} {'steps':>6} {'batch':>5} {'ms/step':>8} {'best val':>9} {'final val':>9} {'test':>7}")
         for model_type in args.types:

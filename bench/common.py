@@ -1,0 +1,42 @@
+"""What the bench scripts share: the reference names file, the data files to run on, the
+line that says which machine ran them, and the lessons' split of a word list.
+
+Run the scripts from the repository root (``python bench/NAME.py``); Python puts bench/ on
+the path, so they import this module by its name.
+"""
+
+import argparse
+import os
+import platform
+
+import torch
+
+from nnzero.makemore.data import SequenceDataset, Vocab, load_words, split_words
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REFERENCE = os.path.join(os.path.dirname(ROOT), "shared", "data", "names.txt")  # 32,033 names: benchmarks only
+SPLIT_SEED = 42  # the lectures' split, and the makemore tool's
+
+
+def machine() -> str:
+    """One line naming the software and the hardware a result was measured with."""
+    return (f"Python {platform.python_version()}, torch {torch.__version__}, {platform.platform()}, "
+            f"{os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+
+
+def add_files_argument(parser: argparse.ArgumentParser) -> None:
+    """``--files``: 'shipped' (nnzero's names) and/or paths; both names files by default."""
+    parser.add_argument("--files", nargs="+", default=["shipped", REFERENCE],
+                        help="'shipped' (nnzero's names) and/or paths of text files (default: shipped and the reference names)")
+
+
+def read(name: str) -> list[str]:
+    """The words of ``name``: 'shipped' for the package's names, else a path."""
+    return load_words(None if name == "shipped" else name)
+
+
+def sequence_splits(words, seed: int = SPLIT_SEED):
+    """``(vocab, block_size, (train, val, test))``: the 80/10/10 split as whole padded words."""
+    vocab = Vocab.from_words(words)
+    block_size = max(map(len, words)) + 1
+    return vocab, block_size, tuple(SequenceDataset(part, vocab, block_size) for part in split_words(words, seed=seed))
