@@ -6,8 +6,7 @@ default shape, or the lesson's own), then ``train`` with the lesson's
 ``recommended_train_config(type, ...)`` overrides (steps, evaluation interval, batch,
 peak rate, batch seed), on whole words split 80/10/10 with seed 42. The losses are those
 of the final model (mean NLL per character, in nats) on the three splits. ``wall`` is the
-training time by the clock, ``cpu`` in CPU seconds of the process (all threads); the
-lessons were run on one thread. Results: bench/BENCHMARKS.md.
+training time by the clock, ``cpu`` in CPU seconds of the process (all threads). Results: bench/BENCHMARKS.md.
 
     python bench/lessons_07_11.py                          # every lesson, both files
     python bench/lessons_07_11.py --lessons 09 10 --files shipped
@@ -28,8 +27,7 @@ LESSONS = {
     "08": ("RNN (64, 128)", "rnn", None, dict(max_steps=10_000, eval_interval=500)),
     "09": ("LSTM (1 x 128)", "lstm", None, dict(max_steps=6_000, eval_interval=500, seed=SEED)),
     "10": ("GRU (1 x 128)", "gru", None, dict(max_steps=3_000, eval_interval=250)),
-    "11": ("Transformer (4 x 64)", "transformer", dict(n_layer=4, n_head=4, n_embd=64, dropout=0.1),
-           dict(max_steps=7_000, batch_size=64, learning_rate=3e-3, eval_interval=1_000)),
+    "11": ("Transformer (4 x 64)", "transformer", None, dict(max_steps=10_000, eval_interval=1_000)),
 }
 
 

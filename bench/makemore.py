@@ -15,6 +15,7 @@ taken (evaluation not counted). Results: bench/BENCHMARKS.md.
     python bench/makemore.py                                 # 3 minutes per type at most, both files
     python bench/makemore.py --seconds 60 --types mlp gru --files shipped
     python bench/makemore.py --files ../shared/data/names.txt
+    python bench/makemore.py --types transformer --steps 10000 --train-set batch_size=64 learning_rate=4e-3
 """
 
 import argparse
@@ -49,15 +50,16 @@ def ms_per_step(model, data, config):
     return 1000 * sorted(times[5:])[len(times[5:]) // 2]
 
 
-def run(words, model_type, seconds, seed, fill=False):
+def run(words, model_type, seconds, seed, fill=False, steps=None, model_set=None, train_set=None):
     vocab, block_size, (train_data, val_data, test_data) = sequence_splits(words)  # the makemore CLI's split
     torch.manual_seed(seed)
-    model = build_model(model_type, default_config(model_type, len(vocab), block_size))
-    config = recommended_train_config(model_type, seed=seed, device="cpu")
-    step_ms = ms_per_step(model, train_data, config)
-    steps = max(1, int(seconds * 1000 / step_ms))
-    if not fill:
-        steps = min(steps, config.max_steps)
+    shape = dataclasses.replace(default_config(model_type, len(vocab), block_size), **(model_set or {}))
+    model = build_model(model_type, shape)
+    config = recommended_train_config(model_type, seed=seed, device="cpu", **(train_set or {}))
+    if steps is None:
+        steps = max(1, int(seconds * 1000 / ms_per_step(model, train_data, config)))
+        if not fill:
+            steps = min(steps, config.max_steps)
     config = dataclasses.replace(config, max_steps=steps, eval_interval=max(1, steps // 10), save_last=False)
     with tempfile.TemporaryDirectory() as work_dir:
         history = train(model, train_data, val_data, config, work_dir=work_dir, progress=False)
@@ -74,7 +76,18 @@ def run(words, model_type, seconds, seed, fill=False):
         "best_step": history.best_step,
         "final_val": final_val,
         "test": evaluate(model, test_data),
+        # makemore's own batch, for comparing speed per step with the reference tool
+        "ms_per_step_batch_32": ms_per_step(model, train_data, dataclasses.replace(config, batch_size=32)),
     }
+
+
+def _fields(pairs):
+    """['dropout=0.05', 'batch_size=64'] -> {'dropout': 0.05, 'batch_size': 64}"""
+    fields = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        fields[name] = int(value) if value.lstrip("-").isdigit() else float(value)
+    return fields
 
 
 def main(argv=None):
@@ -86,6 +99,12 @@ def main(argv=None):
     parser.add_argument("--fill", action="store_true",
                         help="train for the whole budget even past the recommended number of steps")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice, the core count)")
+    parser.add_argument("--steps", type=int, help="train for exactly this many steps (no timing; for sweeps whose "
+                        "step counts were sized on a quiet machine, run at any load)")
+    parser.add_argument("--model-set", nargs="+", default=[], metavar="FIELD=VALUE",
+                        help="change ModelConfig fields from default_config, e.g. dropout=0.05")
+    parser.add_argument("--train-set", nargs="+", default=[], metavar="FIELD=VALUE",
+                        help="change TrainConfig fields from recommended_train_config, e.g. batch_size=64 learning_rate=4e-3")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
     args = parser.parse_args(argv)
     if args.threads:
@@ -98,10 +117,12 @@ def main(argv=None):
         print(f"\n{name}: {len(words)} lines")
         print(f"{'type':12} {'params':>8} {'steps':>6} {'batch':>5} {'ms/step':>8} {'best val':>9} {'final val':>9} {'test':>7}")
         for model_type in args.types:
-            row = {"file": name, **run(words, model_type, args.seconds, args.seed, args.fill)}
+            row = {"file": name, **run(words, model_type, args.seconds, args.seed, args.fill, args.steps,
+                                       _fields(args.model_set), _fields(args.train_set))}
             rows.append(row)
             print(f"{row['type']:12} {row['params']:8,} {row['steps']:6} {row['batch']:5} {row['ms_per_step']:8.1f} "
-                  f"{row['best_val']:9.4f} {row['final_val']:9.4f} {row['test']:7.4f}", flush=True)
+                  f"{row['best_val']:9.4f} {row['final_val']:9.4f} {row['test']:7.4f}   "
+                  f"(batch 32: {row['ms_per_step_batch_32']:.1f} ms/step)", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 
