@@ -231,8 +231,8 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.A
     bias or a normalisation gain toward zero regularises nothing useful; it only
     fights the layer's freedom to shift and scale.
 
-    On the CPU and CUDA the update runs as one fused kernel per step (the same
-    arithmetic; on the CPU a tenth of a small Transformer's step time saved).
+    On the CPU and CUDA the update runs as one fused kernel per step: the same update up
+    to rounding, and on the CPU a tenth of a small Transformer's step time saved.
     """
     parameters = [p for p in model.parameters() if p.requires_grad]
     groups = [
