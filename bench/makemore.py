@@ -19,7 +19,6 @@ taken (evaluation not counted). Results: bench/BENCHMARKS.md.
 """
 
 import argparse
-import copy
 import dataclasses
 import json
 import tempfile
@@ -31,23 +30,15 @@ import torch
 from common import add_files_argument, machine, read, sequence_splits
 from nnzero.makemore import checkpoint
 from nnzero.makemore.models import REGISTRY, build_model, default_config
-from nnzero.makemore.train import draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
+from nnzero.makemore.train import evaluate, recommended_train_config, train
+from nnzero.makemore.zoo import median_step_seconds
 
 TIMING_STEPS = 40
 
 
 def ms_per_step(model, data, config):
-    """Median milliseconds of one training step of a throwaway copy of ``model``."""
-    model = copy.deepcopy(model)
-    optimizer = make_optimizer(model, config)
-    generator = torch.Generator().manual_seed(0)
-    times = []
-    for _ in range(TIMING_STEPS):
-        start = time.perf_counter()
-        x, targets = draw_batch(data.X, data.Y, config.batch_size, generator)
-        training_step(model, optimizer, x, targets, config.grad_clip)
-        times.append(time.perf_counter() - start)
-    return 1000 * sorted(times[5:])[len(times[5:]) // 2]
+    """Median wall-clock milliseconds of one training step of a throwaway copy of ``model``."""
+    return 1000 * median_step_seconds(model, data, config, TIMING_STEPS, clock=time.perf_counter)
 
 
 def run(words, model_type, seconds, seed, fill=False, steps=None, model_set=None, train_set=None):

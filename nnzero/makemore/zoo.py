@@ -16,6 +16,7 @@ thread; :func:`steps_for_seconds` is how to choose step counts that give every t
 about the same training time on a given machine (it times a few steps of each).
 """
 
+import copy
 import dataclasses
 import math
 import time
@@ -158,22 +159,31 @@ def steps_for_seconds(seconds: float, types=tuple(REGISTRY), words=None, timing_
         raise ValueError(f"timing_steps must be a whole number >= 2, not {timing_steps!r}")
     words = load_words() if words is None else list(words)
     vocab, _, block_size, (train_data, _, _) = _datasets(words, 42)
-    generator = torch.Generator().manual_seed(0)
     counts = {}
     for model_type in types:
         model = build_model(model_type, default_config(model_type, len(vocab), block_size))
-        config = recommended_train_config(model_type)
-        optimizer = make_optimizer(model, config)
-        times = []
-        for _ in range(timing_steps):
-            start = time.process_time()
-            x, targets = draw_batch(train_data.X, train_data.Y, config.batch_size, generator)
-            training_step(model, optimizer, x, targets, config.grad_clip)
-            times.append(time.process_time() - start)
-        measured = sorted(times[len(times) // 5 :])  # the first steps are slower (allocation)
-        median = measured[len(measured) // 2]
+        median = median_step_seconds(model, train_data, recommended_train_config(model_type), timing_steps)
         counts[model_type] = max(round_to, int(seconds / median) // round_to * round_to)
     return counts
+
+
+def median_step_seconds(model, data, config, steps: int = 30, clock=time.process_time) -> float:
+    """The median time of one training step, by ``clock``, over ``steps`` steps of a copy of
+    ``model`` (``model`` itself is left as it was) on random batches of ``data`` with
+    ``config``'s batch size, optimiser and clipping. The first fifth of the steps are
+    left out: they are slower (memory is being allocated). The default clock counts CPU
+    seconds of this process; pass ``time.perf_counter`` for the wall clock."""
+    model = copy.deepcopy(model)
+    optimizer = make_optimizer(model, config)
+    generator = torch.Generator().manual_seed(0)
+    times = []
+    for _ in range(steps):
+        start = clock()
+        x, targets = draw_batch(data.X, data.Y, config.batch_size, generator)
+        training_step(model, optimizer, x, targets, config.grad_clip)
+        times.append(clock() - start)
+    measured = sorted(times[len(times) // 5 :])
+    return measured[len(measured) // 2]
 
 
 def format_table(results: dict) -> str:
@@ -198,4 +208,4 @@ def results_to_dict(results: dict) -> dict:
     }
 
 
-__all__ = ["Zoo", "ZooResult", "format_table", "results_to_dict", "run_zoo", "steps_for_seconds"]
+__all__ = ["Zoo", "ZooResult", "format_table", "median_step_seconds", "results_to_dict", "run_zoo", "steps_for_seconds"]

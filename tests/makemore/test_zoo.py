@@ -5,9 +5,10 @@ import math
 
 import pytest
 
-from nnzero.makemore.data import split_words
+from nnzero.makemore.data import SequenceDataset, Vocab, split_words
 from nnzero.makemore.models import REGISTRY, build_model, default_config
-from nnzero.makemore.zoo import format_table, results_to_dict, run_zoo, steps_for_seconds
+from nnzero.makemore.train import recommended_train_config
+from nnzero.makemore.zoo import format_table, median_step_seconds, results_to_dict, run_zoo, steps_for_seconds
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
          "ella", "avery", "scarlett", "grace", "chloe", "lily", "aria", "zoey", "nora", "layla",
@@ -98,3 +99,16 @@ def test_steps_for_seconds_gives_a_round_count_for_each_type():
     assert list(counts) == ["bigram", "rnn"]
     assert all(isinstance(n, int) and n >= 10 and n % 10 == 0 for n in counts.values())
     assert set(REGISTRY) >= set(counts)
+
+
+def test_median_step_seconds_times_a_copy_and_leaves_the_model_alone():
+    vocab = Vocab.from_words(WORDS)
+    block_size = max(map(len, WORDS)) + 1
+    data = SequenceDataset(WORDS, vocab, block_size)
+    model = build_model("gru", default_config("gru", len(vocab), block_size))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    ticks = iter(range(100))
+    seconds = median_step_seconds(model, data, recommended_train_config("gru"), steps=5, clock=lambda: next(ticks))
+    assert seconds == 1  # every step spans one tick of this fake clock
+    assert all((before[k] == v).all() for k, v in model.state_dict().items())
+    assert median_step_seconds(model, data, recommended_train_config("gru"), steps=5) > 0
