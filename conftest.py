@@ -46,3 +46,10 @@ def pytest_runtest_call(item):
     for out in outputs:
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
             pytest.fail(f"the cell wrote to stderr (a warning or a log line):\n{out.get('text', '')}")
+
+
+@pytest.fixture
+def said(capsys):
+    """What the code under test has printed since the last call, stripped: ``said()``.
+    The exercise checks talk to the learner by printing; their tests read it with this."""
+    return lambda: capsys.readouterr().out.strip()

@@ -13,10 +13,6 @@ from nnzero.makemore.data import SequenceDataset, Vocab
 from nnzero.makemore.models import ModelConfig, build_model
 
 
-def said(capsys):
-    return capsys.readouterr().out.strip()
-
-
 def right_smoothed(losses, beta):
     average, out = 0.0, []
     for i, loss in enumerate(losses):
@@ -46,9 +42,9 @@ def crashes(losses, beta):
 
 
 class TestSmoothedLosses:
-    def test_the_bias_corrected_average_passes(self, capsys):
+    def test_the_bias_corrected_average_passes(self, said):
         assert ex.check_smoothed_losses(right_smoothed) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     def test_it_is_what_the_range_test_plots(self):
         words = "emma olivia ava isabella sophia mia amelia harper evelyn abigail".split()
@@ -70,9 +66,9 @@ class TestSmoothedLosses:
             (crashes, "IndexError"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_smoothed_losses(answer) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 A = [2.101, 2.102, 2.099]
@@ -80,10 +76,10 @@ B = [2.090, 2.085, 2.092]
 
 
 class TestWelchT:
-    def test_welch_t_passes(self, capsys):
+    def test_welch_t_passes(self, said):
         t = (statistics.fmean(A) - statistics.fmean(B)) / math.sqrt(statistics.variance(A) / 3 + statistics.variance(B) / 3)
         assert ex.check_welch_t(t, A, B) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
         "make, reason",
@@ -95,14 +91,14 @@ class TestWelchT:
             (lambda d, va, vb: 1.0, "is not it"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, make, reason):
+    def test_typical_mistakes_are_explained(self, said, make, reason):
         d = statistics.fmean(A) - statistics.fmean(B)
         assert ex.check_welch_t(make(d, statistics.variance(A), statistics.variance(B)), A, B) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
-    def test_a_word_is_not_a_number(self, capsys):
+    def test_a_word_is_not_a_number(self, said):
         assert ex.check_welch_t("big", A, B) is False
-        assert "a number" in said(capsys)
+        assert "a number" in said()
 
     def test_one_seed_is_refused(self):
         with pytest.raises(ValueError, match="at least 2"):

@@ -10,27 +10,23 @@ import torch.nn.functional as F
 from nnzero.exercises import makemore_deep as ex
 
 
-def said(capsys):
-    return capsys.readouterr().out.strip()
-
-
 class TestInitialLoss:
-    def test_ln_vocab_size_passes(self, capsys):
+    def test_ln_vocab_size_passes(self, said):
         assert ex.check_initial_loss(math.log(27)) is True
         assert ex.check_initial_loss(torch.tensor(math.log(5)), vocab_size=5) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
         "answer, reason",
         [(math.log10(27), "natural log"), (1 / 27, "minus its log"), (-math.log(27), "positive"), (math.log(26), "boundary"), (2.0, "1/27"), ("ln 27", "a number")],
     )
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_initial_loss(answer) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 class TestKaimingStd:
-    def test_gain_over_sqrt_fan_in_passes(self, capsys):
+    def test_gain_over_sqrt_fan_in_passes(self, said):
         assert ex.check_kaiming_std((5 / 3) / math.sqrt(30), fan_in=30) is True
         assert ex.check_kaiming_std(math.sqrt(2 / 50), fan_in=50, nonlinearity="relu") is True
         assert ex.check_kaiming_std(0.1, fan_in=100, nonlinearity="linear") is True
@@ -39,9 +35,9 @@ class TestKaimingStd:
         "answer, reason",
         [(1 / math.sqrt(30), "gain"), ((5 / 3) / 30, "square root"), ((5 / 3) ** 2 / 30, "variance"), ((5 / 3) * math.sqrt(30), "don't multiply"), (0.2, "gain / sqrt(fan_in)")],
     )
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_kaiming_std(answer, fan_in=30) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
     def test_unknown_nonlinearity_is_refused(self):
         with pytest.raises(ValueError, match="tanh, relu"):
@@ -54,35 +50,35 @@ def right_fold(linear, bn):
 
 
 class TestFoldedBatchNorm:
-    def test_right_fold_passes(self, capsys):
+    def test_right_fold_passes(self, said):
         assert ex.check_folded_batchnorm(right_fold) is True
 
-    def test_forgotten_eps_is_named(self, capsys):
+    def test_forgotten_eps_is_named(self, said):
         def no_eps(linear, bn):
             scale = bn.gamma / bn.running_var.sqrt()
             return linear.weight * scale, (linear.bias - bn.running_mean) * scale + bn.beta
 
         assert ex.check_folded_batchnorm(no_eps) is False
-        assert "eps" in said(capsys)
+        assert "eps" in said()
 
-    def test_forgotten_linear_bias_is_named(self, capsys):
+    def test_forgotten_linear_bias_is_named(self, said):
         def no_linear_bias(linear, bn):
             weight, _ = right_fold(linear, bn)
             scale = bn.gamma / torch.sqrt(bn.running_var + bn.eps)
             return weight, -bn.running_mean * scale + bn.beta
 
         assert ex.check_folded_batchnorm(no_linear_bias) is False
-        assert "linear.bias" in said(capsys)
+        assert "linear.bias" in said()
 
-    def test_wrong_shapes_and_crashes_are_reported(self, capsys):
+    def test_wrong_shapes_and_crashes_are_reported(self, said):
         assert ex.check_folded_batchnorm(lambda linear, bn: (linear.weight.T, bn.beta)) is False
-        assert "shape" in said(capsys)
+        assert "shape" in said()
         assert ex.check_folded_batchnorm(lambda linear, bn: 1 / 0) is False
-        assert "ZeroDivisionError" in said(capsys)
+        assert "ZeroDivisionError" in said()
 
 
 class TestCrossEntropyBackward:
-    def test_one_expression_passes(self, capsys):
+    def test_one_expression_passes(self, said):
         def dlogits(logits, Y):
             d = F.softmax(logits, 1)
             d[range(len(Y)), Y] -= 1
@@ -90,22 +86,22 @@ class TestCrossEntropyBackward:
 
         assert ex.check_cross_entropy_backward(dlogits) is True
 
-    def test_typical_mistakes_are_explained(self, capsys):
+    def test_typical_mistakes_are_explained(self, said):
         def not_averaged(logits, Y):
             d = F.softmax(logits, 1)
             d[range(len(Y)), Y] -= 1
             return d
 
         assert ex.check_cross_entropy_backward(not_averaged) is False
-        assert "divide by n" in said(capsys)
+        assert "divide by n" in said()
         assert ex.check_cross_entropy_backward(lambda logits, Y: F.softmax(logits, 1) / len(Y)) is False
-        assert "subtract 1" in said(capsys)
+        assert "subtract 1" in said()
         assert ex.check_cross_entropy_backward(lambda logits, Y: logits[:, :3]) is False
-        assert "shape" in said(capsys)
+        assert "shape" in said()
 
 
 class TestLayerNormBackward:
-    def test_row_wise_formula_passes(self, capsys):
+    def test_row_wise_formula_passes(self, said):
         def dx(dout, x_hat, gamma, std_inv):
             d = dout * gamma
             n = d.shape[1]
@@ -113,32 +109,32 @@ class TestLayerNormBackward:
 
         assert ex.check_layernorm_backward(dx) is True
 
-    def test_batchnorm_formula_fails(self, capsys):
+    def test_batchnorm_formula_fails(self, said):
         def batch_wise(dout, x_hat, gamma, std_inv):
             d = dout * gamma
             n = d.shape[0]
             return std_inv / n * (n * d - d.sum(0) - x_hat * (d * x_hat).sum(0))
 
         assert ex.check_layernorm_backward(batch_wise) is False
-        assert "dim 1" in said(capsys)
+        assert "dim 1" in said()
 
 
 class TestEmbeddingBackward:
-    def test_index_add_passes(self, capsys):
+    def test_index_add_passes(self, said):
         def dC(demb, X, vocab_size):
             return torch.zeros(vocab_size, demb.shape[-1], dtype=demb.dtype).index_add_(0, X.flatten(), demb.reshape(-1, demb.shape[-1]))
 
         assert ex.check_embedding_backward(dC) is True
 
-    def test_fancy_index_assignment_is_caught(self, capsys):
+    def test_fancy_index_assignment_is_caught(self, said):
         def dC(demb, X, vocab_size):
             out = torch.zeros(vocab_size, demb.shape[-1], dtype=demb.dtype)
             out[X] += demb
             return out
 
         assert ex.check_embedding_backward(dC) is False
-        assert "index_add_" in said(capsys)
+        assert "index_add_" in said()
 
-    def test_other_wrong_answers_fail(self, capsys):
+    def test_other_wrong_answers_fail(self, said):
         assert ex.check_embedding_backward(lambda demb, X, v: torch.zeros(v, 4)) is False
-        assert "differs" in said(capsys)
+        assert "differs" in said()

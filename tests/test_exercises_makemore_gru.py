@@ -8,10 +8,6 @@ from nnzero.exercises import makemore_gru as ex
 from nnzero.makemore.models import GRUCell
 
 
-def said(capsys):
-    return capsys.readouterr().out.strip()
-
-
 def right_step(x, h, W_ih, W_hh, b_ih, b_hh):
     x_r, x_z, x_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
     h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
@@ -53,11 +49,11 @@ def gates_in_wrong_order(x, h, W_ih, W_hh, b_ih, b_hh):
 
 
 class TestGRUStep:
-    def test_right_step_passes(self, capsys):
+    def test_right_step_passes(self, said):
         assert ex.check_gru_step(right_step) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
-    def test_the_package_cell_passes(self, capsys):
+    def test_the_package_cell_passes(self, said):
         # the lesson's claim: the package's GRUCell computes what torch's does
         def package_step(x, h, W_ih, W_hh, b_ih, b_hh):
             cell = GRUCell(W_ih.size(1), W_hh.size(1)).double()
@@ -72,26 +68,26 @@ class TestGRUStep:
         "step, reason",
         [(reset_first, "before the product"), (bias_outside, "b_hn belongs inside"), (swapped, "swapped"), (gates_in_wrong_order, "gate order")],
     )
-    def test_typical_mistakes_are_explained(self, capsys, step, reason):
+    def test_typical_mistakes_are_explained(self, said, step, reason):
         assert ex.check_gru_step(step) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
-    def test_unfinished_and_broken_functions_get_a_verdict(self, capsys):
+    def test_unfinished_and_broken_functions_get_a_verdict(self, said):
         def unfinished(*args):
             raise NotImplementedError("your code here")
 
         assert ex.check_gru_step(unfinished) is False
-        assert "NotImplementedError" in said(capsys)
+        assert "NotImplementedError" in said()
         assert ex.check_gru_step(lambda x, h, *w: h[:, :3]) is False
-        assert "shape" in said(capsys)
+        assert "shape" in said()
         assert ex.check_gru_step(lambda x, h, *w: None) is False
-        assert "tensor" in said(capsys)
+        assert "tensor" in said()
         assert ex.check_gru_step(None) is False
-        assert "function" in said(capsys)
+        assert "function" in said()
 
 
 class TestParameterCount:
-    def test_torch_count_passes(self, capsys):
+    def test_torch_count_passes(self, said):
         right = sum(p.numel() for p in torch.nn.GRUCell(64, 128).parameters())
         assert ex.check_gru_parameter_count(right) is True
         assert ex.check_gru_parameter_count(sum(p.numel() for p in torch.nn.GRUCell(10, 20).parameters()), 10, 20) is True
@@ -102,13 +98,13 @@ class TestParameterCount:
          (4 * (128 * 64 + 128 * 128 + 256), "LSTM"), (128 * 64 + 128 * 128 + 256, "plain RNN"),
          (2 * (128 * 64 + 128 * 128 + 256), "three blocks"), (1000, "count W_ih"), ("many", "whole number"), (74496.5, "whole number")],
     )
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_gru_parameter_count(answer) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 class TestGradientThroughGate:
-    def test_z_to_the_steps_passes(self, capsys):
+    def test_z_to_the_steps_passes(self, said):
         assert ex.check_gradient_through_gate(0.9**20) is True
         assert ex.check_gradient_through_gate(torch.tensor(0.5) ** 10, z=0.5, steps=10) is True
 
@@ -116,6 +112,6 @@ class TestGradientThroughGate:
         "answer, reason",
         [(0.1**20, "What weighs h"), (18.0, "not add"), (0.9, "one step"), (1 - 0.9**20, "how much is left"), (0.5, "dh'/dh"), (None, "a number")],
     )
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_gradient_through_gate(answer) is False
-        assert reason in said(capsys)
+        assert reason in said()

@@ -9,15 +9,11 @@ import torch
 from nnzero.exercises import makemore_lstm as ex
 
 
-def said(capsys):
-    return capsys.readouterr().out.strip()
-
-
 class TestParameterCount:
-    def test_four_blocks_with_two_biases_pass(self, capsys):
+    def test_four_blocks_with_two_biases_pass(self, said):
         assert ex.check_lstm_parameter_count(99_328) is True
         assert ex.check_lstm_parameter_count(sum(p.numel() for p in torch.nn.LSTMCell(10, 7).parameters()), 10, 7) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
         "answer, reason",
@@ -32,24 +28,24 @@ class TestParameterCount:
             ("many", "whole number"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_lstm_parameter_count(answer) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 class TestMemoryLeft:
-    def test_power_of_the_forget_gate_passes(self, capsys):
+    def test_power_of_the_forget_gate_passes(self, said):
         assert ex.check_memory_left(0.731**10) is True
         assert ex.check_memory_left(0.5**3, forget=0.5, steps=3) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
         "answer, reason",
         [(7.31, "multiply"), (0.269**10, "keeps"), (0.731, "one step"), (math.exp(-7.31), "no exponential"), (0.5, "apply that 10 times"), (None, "a number")],
     )
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_memory_left(answer) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh, order="ifgo", input_gate=True, forget="f", squash=True, biases=True):
@@ -62,9 +58,9 @@ def lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh, order="ifgo", input_gate=True, fo
 
 
 class TestLSTMStep:
-    def test_right_step_passes(self, capsys):
+    def test_right_step_passes(self, said):
         assert ex.check_lstm_step(lstm_step) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
         "options, reason",
@@ -78,15 +74,15 @@ class TestLSTMStep:
             (dict(squash=False), "h = o * tanh(c)"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, options, reason):
+    def test_typical_mistakes_are_explained(self, said, options, reason):
         assert ex.check_lstm_step(lambda *args: lstm_step(*args, **options)) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
-    def test_wrong_shapes_and_errors_are_reported_not_raised(self, capsys):
+    def test_wrong_shapes_and_errors_are_reported_not_raised(self, said):
         assert ex.check_lstm_step(lambda x, h, c, *w: (h[0], c[0])) is False
-        assert "shape" in said(capsys)
+        assert "shape" in said()
         assert ex.check_lstm_step(lambda *args: 1 / 0) is False
-        assert "ZeroDivisionError" in said(capsys)
+        assert "ZeroDivisionError" in said()
 
     def test_the_check_leaves_torchs_generator_alone(self):
         torch.manual_seed(0)

@@ -7,10 +7,6 @@ import torch
 from nnzero.exercises import makemore_rnn as ex
 
 
-def said(capsys):
-    return capsys.readouterr().out.strip()
-
-
 def right_row(word, vocab, block_size):
     ids = vocab.encode(word)
     padding = block_size - len(ids) - 1
@@ -18,9 +14,9 @@ def right_row(word, vocab, block_size):
 
 
 class TestSequenceRow:
-    def test_right_rows_pass(self, capsys):
+    def test_right_rows_pass(self, said):
         assert ex.check_sequence_row(right_row) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     def test_tensors_are_accepted(self):
         assert ex.check_sequence_row(lambda w, v, b: tuple(torch.tensor(r) for r in right_row(w, v, b))) is True
@@ -42,13 +38,13 @@ class TestSequenceRow:
             (lambda x, y, ids: (x, [0] + y[:-1]), "follows"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, change, reason):
+    def test_typical_mistakes_are_explained(self, said, change, reason):
         assert ex.check_sequence_row(self.rows(change)) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
-    def test_a_crash_is_reported(self, capsys):
+    def test_a_crash_is_reported(self, said):
         assert ex.check_sequence_row(lambda w, v, b: 1 / 0) is False
-        assert "ZeroDivisionError" in said(capsys)
+        assert "ZeroDivisionError" in said()
 
 
 def right_cell(x, h, W_ih, W_hh, b_ih, b_hh):
@@ -56,9 +52,9 @@ def right_cell(x, h, W_ih, W_hh, b_ih, b_hh):
 
 
 class TestRNNCell:
-    def test_right_cell_passes(self, capsys):
+    def test_right_cell_passes(self, said):
         assert ex.check_rnn_cell(right_cell) is True
-        assert "torch.nn.RNNCell" in said(capsys)
+        assert "torch.nn.RNNCell" in said()
 
     def test_the_check_leaves_the_global_generator_alone(self):
         state = torch.get_rng_state()
@@ -91,9 +87,9 @@ class TestRNNCell:
             (lambda x, h, Wi, Wh, bi, bh: torch.tanh(x @ Wi.T + bi + 2 * h @ Wh.T + bh), "differs"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, cell, reason):
+    def test_typical_mistakes_are_explained(self, said, cell, reason):
         assert ex.check_rnn_cell(cell) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 def right_bptt(hs, W_hh, grad_last):
@@ -104,9 +100,9 @@ def right_bptt(hs, W_hh, grad_last):
 
 
 class TestBackpropThroughTime:
-    def test_right_bptt_passes(self, capsys):
+    def test_right_bptt_passes(self, said):
         assert ex.check_backprop_through_time(right_bptt) is True
-        assert "Jacobian" in said(capsys)
+        assert "Jacobian" in said()
 
     def test_the_case_really_backpropagates(self):
         hs, W_hh, grads = ex._bptt_case()
@@ -131,31 +127,31 @@ class TestBackpropThroughTime:
             (lambda hs, W, t, g: (1 - hs[t] ** 2) * (W.T @ g), "first"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, step, reason):
+    def test_typical_mistakes_are_explained(self, said, step, reason):
         assert ex.check_backprop_through_time(self.carried(step)) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
-    def test_reversed_rows_and_bad_shapes_are_named(self, capsys):
+    def test_reversed_rows_and_bad_shapes_are_named(self, said):
         assert ex.check_backprop_through_time(lambda hs, W, g: right_bptt(hs, W, g).flip(0)) is False
-        assert "reverse" in said(capsys)
+        assert "reverse" in said()
         assert ex.check_backprop_through_time(lambda hs, W, g: right_bptt(hs, W, g)[1:]) is False
-        assert "(T, H)" in said(capsys)
+        assert "(T, H)" in said()
         assert ex.check_backprop_through_time(lambda hs, W, g: 1 / 0) is False
-        assert "ZeroDivisionError" in said(capsys)
+        assert "ZeroDivisionError" in said()
 
 
 class TestStepsToShrink:
-    def test_right_answers_pass(self, capsys):
+    def test_right_answers_pass(self, said):
         assert ex.check_steps_to_shrink(10) is True  # 2**10 = 1024 >= 1000 > 2**9
         assert ex.check_steps_to_shrink(9.9658) is True  # the exact solution is accepted too
         assert ex.check_steps_to_shrink(7, factor=0.1, shrink=1e7) is True
         assert ex.check_steps_to_shrink(3, factor=0.1, shrink=1000) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize("answer, reason", [(9, "round up"), (-10, "positive"), (500, "is not it"), ("ten", "a number")])
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_steps_to_shrink(answer) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
     def test_a_growing_factor_is_refused(self):
         with pytest.raises(ValueError, match="between 0 and 1"):

@@ -12,19 +12,15 @@ from nnzero.makemore.models import ModelConfig
 from nnzero.makemore.models.transformer import Block
 
 
-def said(capsys):
-    return capsys.readouterr().out.strip()
-
-
 class TestRunningMean:
-    def test_triangular_matrix_passes(self, capsys):
+    def test_triangular_matrix_passes(self, said):
         def average_past(x):
             T = x.shape[1]
             tril = torch.ones(T, T, dtype=x.dtype).tril()
             return (tril / tril.sum(1, keepdim=True)) @ x
 
         assert ex.check_running_mean(average_past) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     def test_masked_softmax_passes(self):
         def average_past(x):
@@ -45,16 +41,16 @@ class TestRunningMean:
             (lambda x: 2 * x, "differs"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, fn, reason):
+    def test_typical_mistakes_are_explained(self, said, fn, reason):
         assert ex.check_running_mean(fn) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 class TestScoreStd:
-    def test_sqrt_head_size_passes(self, capsys):
+    def test_sqrt_head_size_passes(self, said):
         assert ex.check_score_std(math.sqrt(32)) is True
         assert ex.check_score_std(4.0, head_size=16) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     def test_the_answer_is_what_sampling_gives(self):
         g = torch.Generator().manual_seed(0)
@@ -63,9 +59,9 @@ class TestScoreStd:
         assert abs(measured - math.sqrt(32)) < 0.05
 
     @pytest.mark.parametrize("answer, reason", [(32, "variance"), (1.0, "AFTER"), (1 / math.sqrt(32), "grows"), (3.0, "add up"), (None, "a number")])
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_score_std(answer) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 class TestBlockParameters:
@@ -78,9 +74,9 @@ class TestBlockParameters:
         "answer, reason",
         [(12 * 64 * 64, "biases"), (49_984 - 256, "LayerNorms"), (49_984 - 64 * 64 - 64, "output projection"), (49_984 - 6 * 64 * 64 - 3 * 64, "4 x n_embd"), (1000, "every Linear"), ("many", "whole number")],
     )
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_block_parameters(answer, n_embd=64) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 def _attention(scale=True, mask="lower", dim=-1):
@@ -98,10 +94,10 @@ def _attention(scale=True, mask="lower", dim=-1):
 
 
 class TestCausalAttention:
-    def test_correct_head_passes(self, capsys):
+    def test_correct_head_passes(self, said):
         assert ex.check_causal_attention(_attention()) is True
         assert ex.check_causal_attention(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
         "attend, reason",
@@ -116,6 +112,6 @@ class TestCausalAttention:
             (lambda q, k, v: v, "differs"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, attend, reason):
+    def test_typical_mistakes_are_explained(self, said, attend, reason):
         assert ex.check_causal_attention(attend) is False
-        assert reason in said(capsys)
+        assert reason in said()

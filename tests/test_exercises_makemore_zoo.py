@@ -7,21 +7,17 @@ from nnzero.exercises import makemore_zoo as ex
 from nnzero.makemore.sample import classify
 
 
-def said(capsys):
-    return capsys.readouterr().out.strip()
-
-
 def gru_count(hidden, n_embd=64, vocab=27):
     """The count written out from the shapes, independently of the model's code."""
     return vocab * n_embd + 3 * hidden * n_embd + 3 * hidden * hidden + 2 * 3 * hidden + hidden + hidden * vocab + vocab
 
 
 class TestGruParams:
-    def test_the_zoo_gru_and_a_wider_one_pass(self, capsys):
+    def test_the_zoo_gru_and_a_wider_one_pass(self, said):
         assert ex.check_gru_params(79_835, hidden=128) is True
         assert ex.check_gru_params(gru_count(256)) is True
         assert ex.check_gru_params(float(gru_count(64, n_embd=16)), hidden=64, n_embd=16) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
         "answer, reason",
@@ -39,34 +35,34 @@ class TestGruParams:
             (True, "whole number"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, capsys, answer, reason):
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
         assert ex.check_gru_params(answer) is False
-        assert reason in said(capsys)
+        assert reason in said()
 
 
 class TestNewShare:
-    def test_a_right_function_passes(self, capsys):
+    def test_a_right_function_passes(self, said):
         assert ex.check_new_share(lambda samples, splits: classify(samples, splits).count("new") / max(1, len(samples))) is True
-        assert said(capsys).startswith("✓ correct")
+        assert said().startswith("✓ correct")
 
-    def test_counting_only_training_names_as_known_fails(self, capsys):
+    def test_counting_only_training_names_as_known_fails(self, said):
         assert ex.check_new_share(lambda s, sp: sum(x not in sp.train for x in s) / max(1, len(s))) is False
-        assert "expected 0.4" in said(capsys)
+        assert "expected 0.4" in said()
 
-    def test_counting_distinct_names_fails_with_the_reason(self, capsys):
+    def test_counting_distinct_names_fails_with_the_reason(self, said):
         def distinct(samples, splits):
             known = set(splits.train) | set(splits.val) | set(splits.test)
             return len({s for s in samples if s not in known}) / max(1, len(samples))
 
         assert ex.check_new_share(distinct) is False
-        assert "as often as it was drawn" in said(capsys)
+        assert "as often as it was drawn" in said()
 
-    def test_a_count_instead_of_a_share_fails_with_the_reason(self, capsys):
+    def test_a_count_instead_of_a_share_fails_with_the_reason(self, said):
         assert ex.check_new_share(lambda s, sp: classify(s, sp).count("new")) is False
-        assert "divide the count" in said(capsys)
+        assert "divide the count" in said()
 
-    def test_errors_and_non_numbers_are_reported_not_raised(self, capsys):
+    def test_errors_and_non_numbers_are_reported_not_raised(self, said):
         assert ex.check_new_share(lambda s, sp: classify(s, sp).count("new") / len(s)) is False  # fails on []
-        assert "ZeroDivisionError" in said(capsys)
+        assert "ZeroDivisionError" in said()
         assert ex.check_new_share(lambda s, sp: None) is False
-        assert "return a number" in said(capsys)
+        assert "return a number" in said()
