@@ -25,13 +25,12 @@ an upper bound).
 
 import argparse
 import shutil
-import statistics
 import time
 from pathlib import Path
 
 import nnzero.data
 from common import ROOT, add_files_argument, machine, read
-from nnzero.lr import constant, multi_step, one_cycle, run_experiments, warmup_cosine, wsd
+from nnzero.lr import best_peaks, constant, gain_over, multi_step, one_cycle, run_experiments, warmup_cosine, wsd
 from nnzero.makemore.data import Vocab
 from nnzero.makemore.models import ModelConfig, build_model, default_config
 
@@ -55,7 +54,7 @@ EVAL_INTERVAL = 100
 
 
 def compare(words, steps, cache_dir, schedule, peak_lrs):
-    """Constant and ``schedule`` at every peak LR and seed; each at its best peak LR."""
+    """Constant and ``schedule`` at every peak LR and seed: the results, and the seconds this call and the runs took."""
     started = time.perf_counter()
     results = run_experiments(
         "transformer",
@@ -71,15 +70,7 @@ def compare(words, steps, cache_dir, schedule, peak_lrs):
     )
     seconds = time.perf_counter() - started
     train_seconds = sum(run.wall_seconds for run in results.runs)  # as measured when each run was trained
-    best = {}
-    for name in results.schedules:
-        by_lr = {}
-        for run in results.runs:
-            if run.schedule == name:
-                by_lr.setdefault(run.peak_lr, []).append(run.final_val)
-        lr = min(by_lr, key=lambda lr: statistics.fmean(by_lr[lr]))
-        best[name] = (lr, by_lr[lr])
-    return results, best, seconds, train_seconds
+    return results, seconds, train_seconds
 
 
 def count_parameters(words):
@@ -112,18 +103,17 @@ def main():
     verdicts = []
     for dataset in args.files:
         words = read(dataset)
-        results, best, seconds, train_seconds = compare(words, args.steps, cache_dir, args.schedule, peak_lrs)
+        results, seconds, train_seconds = compare(words, args.steps, cache_dir, args.schedule, peak_lrs)
         params = count_parameters(words)
-        for name, (lr, finals) in best.items():
+        for name, row in best_peaks(results).items():
+            finals = results.final_vals(name, row["peak_lr"])
             first = name == "constant"
             trained = f"{results.trained}/{len(results.runs)}" if first else ""
             clock = f"{seconds:.0f} s" if first else ""
             training = f"{train_seconds / 60:.0f} min" if first else ""
-            print(f"{dataset:<36} {params:>6,} {name:<14} {lr:>9.0e} {statistics.fmean(finals):>12.4f} ± {statistics.stdev(finals):.4f} "
+            print(f"{dataset:<36} {params:>6,} {name:<14} {row['peak_lr']:>9.0e} {row['final_val_mean']:>12.4f} ± {row['final_val_std']:.4f} "
                   f"{max(finals) - min(finals):>10.4f} {trained:>11} {clock:>9} {training:>9}", flush=True)
-        (_, base), (_, sched) = best["constant"], best[args.schedule]
-        margin = statistics.fmean(base) - statistics.fmean(sched)
-        spread = max(max(base) - min(base), max(sched) - min(sched))
+        margin, spread = gain_over(results, args.schedule)
         verdicts.append(f"{dataset}: {args.schedule} beats constant by {margin:.4f} nats; seed spread {spread:.4f}; "
                         f"margin / spread = {margin / spread:.1f}: target {'reached' if margin > spread else 'NOT reached'}")
     print()

@@ -123,6 +123,10 @@ class Results:
         """The peak learning rates, from low to high."""
         return sorted({run.peak_lr for run in self.runs})
 
+    def final_vals(self, schedule: str, peak_lr: float) -> list[float]:
+        """The final validation losses of ``schedule`` at ``peak_lr``, one per seed."""
+        return [run.final_val for run in self.runs if run.schedule == schedule and run.peak_lr == peak_lr]
+
 
 def _data_sha256(words) -> str:
     return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
@@ -351,13 +355,33 @@ def format_summary(results: Results) -> str:
     return "\n".join(lines)
 
 
-def _best_peak_lrs(results: Results) -> dict:
-    """For each schedule, the peak LR with the lowest mean final validation loss."""
+def best_peaks(results: Results) -> dict:
+    """``{schedule: row}``: each schedule's :func:`summary` row at its best peak LR, the one
+    with the lowest mean final validation loss, so that no schedule is judged at a peak
+    tuned for another."""
     best = {}
     for row in summary(results):
-        if row["schedule"] not in best or row["final_val_mean"] < best[row["schedule"]][1]:
-            best[row["schedule"]] = (row["peak_lr"], row["final_val_mean"])
-    return {name: lr for name, (lr, _) in best.items()}
+        if row["schedule"] not in best or row["final_val_mean"] < best[row["schedule"]]["final_val_mean"]:
+            best[row["schedule"]] = row
+    return best
+
+
+def gain_over(results: Results, schedule: str, baseline: str = "constant") -> tuple[float, float]:
+    """``(gain, spread)`` of ``schedule`` against ``baseline``, each at its best peak LR.
+
+    ``gain`` is the baseline's mean final validation loss minus the schedule's (positive:
+    the schedule is better); ``spread`` is the larger of the two seed ranges (highest
+    minus lowest final loss over the seeds). A gain larger than the spread is one that the
+    choice of seed could not have produced.
+    """
+    best = best_peaks(results)
+    for name in (schedule, baseline):
+        if name not in best:
+            raise ValueError(f"gain_over: no runs of schedule {name!r}; the results have {', '.join(best)}")
+    base = results.final_vals(baseline, best[baseline]["peak_lr"])
+    other = results.final_vals(schedule, best[schedule]["peak_lr"])
+    gain = statistics.fmean(base) - statistics.fmean(other)
+    return gain, max(max(base) - min(base), max(other) - min(other))
 
 
 def plot_curves(results: Results, peak_lr: float | None = None, ax=None, title: str | None = None):
@@ -371,7 +395,7 @@ def plot_curves(results: Results, peak_lr: float | None = None, ax=None, title: 
 
     if ax is None:
         _, ax = plt.subplots()
-    chosen = _best_peak_lrs(results) if peak_lr is None else {name: peak_lr for name in results.schedules}
+    chosen = {name: row["peak_lr"] for name, row in best_peaks(results).items()} if peak_lr is None else {name: peak_lr for name in results.schedules}
     for name, lr in chosen.items():
         runs = [run for run in results.runs if run.schedule == name and run.peak_lr == lr]
         if not runs:

@@ -10,7 +10,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from nnzero.lr import experiments  # noqa: E402
-from nnzero.lr.experiments import COLUMNS, Results, Run, format_summary, plot_curves, plot_sensitivity, run_experiments, summary  # noqa: E402
+from nnzero.lr.experiments import (  # noqa: E402
+    COLUMNS,
+    Results,
+    Run,
+    best_peaks,
+    format_summary,
+    gain_over,
+    plot_curves,
+    plot_sensitivity,
+    run_experiments,
+    summary,
+)
 from nnzero.lr.schedules import constant, one_cycle, warmup_cosine  # noqa: E402
 
 WORDS = (
@@ -158,6 +169,19 @@ def test_summary_means_and_sample_standard_deviations():
     assert math.isnan(table[1]["final_val_std"]) and table[1]["reached_target"] == 0 and table[1]["steps_to_target_mean"] is None
     text = format_summary(fake_results())
     assert "2.2000 ± 0.2000" in text and len(text.splitlines()) == 4
+
+
+def test_each_schedule_is_judged_at_its_own_best_peak():
+    results = fake_results()
+    assert results.final_vals("a", 1e-3) == [2.0, 2.2, 2.4] and results.final_vals("a", 0.5) == []
+    best = best_peaks(results)
+    assert {name: row["peak_lr"] for name, row in best.items()} == {"a": 1e-3, "b": 1e-3}  # a at 1e-3 (2.2), not 1e-2 (2.9)
+    assert best["a"] == summary(results)[0]
+    gain, spread = gain_over(results, "b", baseline="a")
+    assert gain == pytest.approx(2.2 - 1.5)  # mean of a's three seeds minus b's one
+    assert spread == pytest.approx(0.4)  # a's seed range, 2.4 - 2.0; b's is 0
+    with pytest.raises(ValueError, match="no runs of schedule 'constant'"):
+        gain_over(results, "b")
 
 
 def test_plots_are_labelled():
