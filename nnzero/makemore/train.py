@@ -258,8 +258,8 @@ def draw_batch(X: torch.Tensor, Y: torch.Tensor, batch_size: int, generator: tor
     x = X[ix]
     targets = sequence_targets(x, Y[ix])
     if Y.dim() == X.dim():
-        length = int((targets != -1).sum(dim=1).max())
-        x, targets = x[:, : max(1, length)], targets[:, : max(1, length)]
+        length = int((targets != -1).sum(dim=1).max())  # every word has at least its end token
+        x, targets = x[:, :length], targets[:, :length]
     return x, targets
 
 
