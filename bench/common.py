@@ -1,5 +1,6 @@
-"""What the bench scripts share: the reference names file, the data files to run on, the
-line that says which machine ran them, and the lessons' split of a word list.
+"""What the bench scripts share: the reference names file, the data files to run on, and
+the line that says which machine ran them. (The split of a word list into datasets is
+``nnzero.makemore.sequence_splits``.)
 
 Run the scripts from the repository root (``python bench/NAME.py``); Python puts bench/ on
 the path, so they import this module by its name.
@@ -11,7 +12,7 @@ import platform
 
 import torch
 
-from nnzero.makemore.data import SequenceDataset, Vocab, load_words, split_words
+from nnzero.makemore.data import load_words
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = os.path.join(os.path.dirname(ROOT), "shared", "data", "names.txt")  # 32,033 names: benchmarks only
@@ -33,10 +34,3 @@ def add_files_argument(parser: argparse.ArgumentParser) -> None:
 def read(name: str) -> list[str]:
     """The words of ``name``: 'shipped' for the package's names, else a path."""
     return load_words(None if name == "shipped" else name)
-
-
-def sequence_splits(words, seed: int = SPLIT_SEED):
-    """``(vocab, block_size, (train, val, test))``: the 80/10/10 split as whole padded words."""
-    vocab = Vocab.from_words(words)
-    block_size = max(map(len, words)) + 1
-    return vocab, block_size, tuple(SequenceDataset(part, vocab, block_size) for part in split_words(words, seed=seed))

@@ -16,8 +16,8 @@ import argparse
 
 import torch
 
-from common import add_files_argument, machine, read, sequence_splits
-from nnzero.makemore import ModelConfig, build_model, default_config, evaluate, recommended_train_config, train
+from common import add_files_argument, machine, read
+from nnzero.makemore import ModelConfig, build_model, default_config, evaluate, recommended_train_config, sequence_splits, train
 
 SEED = 42
 # Each lesson's final model: (title, type, its shape (None: default_config), recommended_train_config overrides).
@@ -34,7 +34,8 @@ LESSONS = {
 def run(words, lesson):
     """Train one lesson's model on ``words``: (parameters, history, [train, val, test] losses)."""
     _, model_type, shape, overrides = LESSONS[lesson]
-    vocab, block_size, (train_data, val_data, test_data) = sequence_splits(words)
+    vocab, _, (train_data, val_data, test_data) = sequence_splits(words)
+    block_size = train_data.block_size
     config = default_config(model_type, len(vocab), block_size) if shape is None else ModelConfig(len(vocab), block_size, **shape)
     torch.manual_seed(SEED)
     model = build_model(model_type, config)

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import torch
 
-from common import add_files_argument, machine, read, sequence_splits
-from nnzero.makemore import checkpoint
+from common import add_files_argument, machine, read
+from nnzero.makemore import checkpoint, sequence_splits
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.train import evaluate, recommended_train_config, train
 from nnzero.makemore.zoo import median_step_seconds
@@ -42,7 +42,8 @@ def ms_per_step(model, data, config):
 
 
 def run(words, model_type, seconds, seed, fill=False, steps=None, model_set=None, train_set=None):
-    vocab, block_size, (train_data, val_data, test_data) = sequence_splits(words)  # the makemore CLI's split
+    vocab, _, (train_data, val_data, test_data) = sequence_splits(words)  # the makemore CLI's split
+    block_size = train_data.block_size
     torch.manual_seed(seed)
     shape = dataclasses.replace(default_config(model_type, len(vocab), block_size), **(model_set or {}))
     model = build_model(model_type, shape)

@@ -38,7 +38,7 @@ import torch
 from tqdm import tqdm
 
 import nnzero
-from nnzero.makemore.data import SequenceDataset, Vocab, load_words, split_words
+from nnzero.makemore.data import load_words, sequence_splits
 from nnzero.makemore.models import ModelConfig, build_model, default_config
 from nnzero.makemore.train import recommended_train_config, train
 
@@ -236,12 +236,8 @@ def run_experiments(
         eval_interval = max(1, steps // 20)
 
     words = load_words() if words is None else list(words)
-    splits = split_words(words, seed=SPLIT_SEED)
-    vocab = Vocab.from_words(words)
-    block_size = max(map(len, words)) + 1
-    train_data = SequenceDataset(splits.train, vocab, block_size)
-    val_data = SequenceDataset(splits.val, vocab, block_size)
-    model_config = default_config(model_type, len(vocab), block_size)
+    vocab, _, (train_data, val_data, _) = sequence_splits(words, seed=SPLIT_SEED)
+    model_config = default_config(model_type, len(vocab), train_data.block_size)
     model_config = ModelConfig.from_dict({**model_config.to_dict(), **(model_overrides or {})})
     data_sha256 = _data_sha256(words)
     cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)

@@ -31,6 +31,7 @@ from nnzero.makemore.data import (
     Vocab,
     WindowDataset,
     load_words,
+    sequence_splits,
     split_words,
 )
 from nnzero.makemore.models import REGISTRY, ModelConfig, build_model, default_config
@@ -56,6 +57,7 @@ __all__ = [
     "generate",
     "load_words",
     "recommended_train_config",
+    "sequence_splits",
     "split_words",
     "train",
 ]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from nnzero.makemore.data import SequenceDataset, Splits, Vocab, load_words, split_words
+from nnzero.makemore.data import Splits, Vocab, load_words, sequence_splits
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.sample import classify, generate
 from nnzero.makemore.train import History, draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
@@ -78,13 +78,6 @@ def _check_types(types):
         raise ValueError(f"unknown model types {unknown}; choose from: {', '.join(REGISTRY)}")
 
 
-def _datasets(words, split_seed):
-    vocab = Vocab.from_words(words)
-    splits = split_words(words, seed=split_seed)
-    block_size = max(map(len, words)) + 1
-    return vocab, splits, block_size, [SequenceDataset(part, vocab, block_size) for part in splits]
-
-
 def run_zoo(
     steps: dict,
     words=None,
@@ -114,11 +107,11 @@ def run_zoo(
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError(f"steps[{model_type!r}] must be a whole number >= 1, not {count!r}")
     words = load_words() if words is None else list(words)
-    vocab, splits, block_size, (train_data, val_data, test_data) = _datasets(words, split_seed)
+    vocab, splits, (train_data, val_data, test_data) = sequence_splits(words, seed=split_seed)
     results, models = {}, {}
     for model_type, count in steps.items():
         torch.manual_seed(seed)
-        model = build_model(model_type, default_config(model_type, len(vocab), block_size))
+        model = build_model(model_type, default_config(model_type, len(vocab), train_data.block_size))
         interval = max(1, math.ceil(count / max(1, evaluations - 1)))
         config = recommended_train_config(model_type, max_steps=count, eval_interval=interval, seed=seed, device="cpu")
         history = train(model, train_data, val_data, config, progress=progress)
@@ -158,10 +151,10 @@ def steps_for_seconds(seconds: float, types=tuple(REGISTRY), words=None, timing_
     if not isinstance(timing_steps, int) or timing_steps < 2:
         raise ValueError(f"timing_steps must be a whole number >= 2, not {timing_steps!r}")
     words = load_words() if words is None else list(words)
-    vocab, _, block_size, (train_data, _, _) = _datasets(words, 42)
+    vocab, _, (train_data, _, _) = sequence_splits(words)
     counts = {}
     for model_type in types:
-        model = build_model(model_type, default_config(model_type, len(vocab), block_size))
+        model = build_model(model_type, default_config(model_type, len(vocab), train_data.block_size))
         median = median_step_seconds(model, train_data, recommended_train_config(model_type), timing_steps)
         counts[model_type] = max(round_to, int(seconds / median) // round_to * round_to)
     return counts

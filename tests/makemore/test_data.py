@@ -18,6 +18,7 @@ from nnzero.makemore.data import (
     Vocab,
     WindowDataset,
     load_words,
+    sequence_splits,
     split_words,
 )
 
@@ -325,3 +326,12 @@ def test_sequence_positions_equal_the_windows():
                 X.append(padded[row, t : t + context].tolist())
                 Y.append(sequences.Y[row, t].item())
     assert X == windows.X.tolist() and Y == windows.Y.tolist()
+
+
+def test_sequence_splits_is_the_vocabulary_the_split_and_three_datasets():
+    words = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail"]
+    vocab, splits, (train, val, test) = sequence_splits(words, seed=7)
+    assert vocab == Vocab.from_words(words) and splits == split_words(words, seed=7)
+    for part, data in zip(splits, (train, val, test)):
+        expected = SequenceDataset(part, vocab, len("isabella") + 1)
+        assert data.block_size == 9 and torch.equal(data.X, expected.X) and torch.equal(data.Y, expected.Y)
