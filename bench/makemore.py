@@ -74,11 +74,14 @@ def run(words, model_type, seconds, seed, fill=False, steps=None, model_set=None
 
 
 def _fields(pairs):
-    """['dropout=0.05', 'batch_size=64'] -> {'dropout': 0.05, 'batch_size': 64}"""
+    """['dropout=0.05', 'batch_size=64', 'optimizer=adamw'] -> {'dropout': 0.05, 'batch_size': 64, 'optimizer': 'adamw'}"""
     fields = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
-        fields[name] = int(value) if value.lstrip("-").isdigit() else float(value)
+        try:
+            fields[name] = int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            fields[name] = value  # a word, e.g. optimizer=adamw
     return fields
 
 

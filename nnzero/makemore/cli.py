@@ -26,7 +26,7 @@ from nnzero.makemore.data import DataError, SequenceDataset, Splits, Vocab, load
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.models.config import ModelConfig
 from nnzero.makemore.sample import classify, format_samples, generate
-from nnzero.makemore.train import TrainConfig, evaluate, recommended_train_config, resolve_device, train
+from nnzero.makemore.train import OPTIMIZERS, TrainConfig, evaluate, recommended_train_config, resolve_device, train
 
 PROG = "makemore"
 DEFAULT_TYPE = "transformer"
@@ -34,7 +34,7 @@ DEFAULT_TYPE = "transformer"
 SPLIT_SEED = 42
 # Command-line flags that set ModelConfig fields and TrainConfig fields (same names).
 SIZE_FLAGS = ("n_layer", "n_embd", "n_embd2", "n_head", "context", "dropout")
-TRAIN_FLAGS = ("max_steps", "batch_size", "learning_rate", "weight_decay", "grad_clip", "warmup_steps",
+TRAIN_FLAGS = ("max_steps", "batch_size", "optimizer", "learning_rate", "weight_decay", "grad_clip", "warmup_steps",
                "final_lr_fraction", "eval_interval")
 
 
@@ -76,7 +76,8 @@ def _number(kind, low=None, low_inclusive=True, high=None):
 def _default_by_type(field: str) -> str:
     """A training default as the types have it, e.g. "1e-3; transformer 5e-4, bigram 0.05"."""
     values = {name: getattr(recommended_train_config(name), field) for name in REGISTRY}
-    shown = {name: "off" if value is None else f"{value:g}" for name, value in values.items()}
+    shown = {name: "off" if value is None else value if isinstance(value, str) else f"{value:g}"
+             for name, value in values.items()}
     common = max(shown.values(), key=list(shown.values()).count)
     exceptions = ", ".join(f"{name} {value}" for name, value in shown.items() if value != common)
     return f"{common}; {exceptions}" if exceptions else common
@@ -140,10 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--max-steps", type=whole, metavar="N",
                           help=f"steps in all, a resumed run included (default: {_default_by_type('max_steps')})")
     training.add_argument("--batch-size", type=positive, metavar="N", help=f"words per step (default: {_default_by_type('batch_size')})")
+    training.add_argument("--optimizer", choices=OPTIMIZERS,
+                          help="adamw, or muon: Muon for the weight matrices inside the network and AdamW for "
+                               f"the rest (default: {_default_by_type('optimizer')})")
     training.add_argument("--learning-rate", type=_number(float, 0, low_inclusive=False), metavar="LR",
-                          help=f"AdamW learning rate (default: {_default_by_type('learning_rate')})")
+                          help=f"peak learning rate (default: {_default_by_type('learning_rate')})")
     training.add_argument("--weight-decay", type=_number(float, 0), metavar="WD",
-                          help=f"AdamW weight decay on weight matrices (default: {_default_by_type('weight_decay')})")
+                          help=f"decoupled weight decay on weight matrices (default: {_default_by_type('weight_decay')})")
     training.add_argument("--grad-clip", type=_number(float, 0), metavar="NORM",
                           help=f"clip the gradient norm to this, 0 = off (default: {_default_by_type('grad_clip')})")
     training.add_argument("--warmup-steps", type=_number(int, 0), metavar="N",
@@ -328,6 +332,9 @@ def _check_flags_match(args, payload: dict, path: Path) -> None:
         clashes.insert(0, f"--type {args.type} (it is a {payload['model_type']})")
     if args.dedupe and not (payload.get("data") or {}).get("dedupe"):
         clashes.append("--dedupe (it was trained without)")
+    trained_with = (payload.get("train_config") or {}).get("optimizer", "adamw")
+    if args.optimizer is not None and args.optimizer != trained_with:
+        clashes.append(f"--optimizer {args.optimizer} (it was trained with {trained_with})")
     if clashes:
         raise UsageError(
             f"{path} holds {checkpoint.describe(payload)}, which does not match {', '.join(clashes)}; "

@@ -267,6 +267,7 @@ def test_resume_and_sample_only_refuse_contradicting_flags_and_other_data(traine
     cases = [
         (["--resume", "--type", "lstm"], ["--type lstm (it is a gru)", "drop those flags"]),
         (["--resume", "--n-embd", "32"], ["--n-embd 32 (it has 8)"]),
+        (["--resume", "--optimizer", "muon"], ["--optimizer muon (it was trained with adamw)"]),
         (["--sample-only", "--type", "rnn"], ["--type rnn (it is a gru)"]),
         (["--resume", "-i", other_data], ["is not the data this checkpoint was trained on", "give that file with -i"]),
         (["--sample-only", "-i", other_data], ["is not the data this checkpoint was trained on"]),

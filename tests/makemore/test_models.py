@@ -24,6 +24,7 @@ from nnzero.makemore.models import (
     default_config,
 )
 from nnzero.makemore.models.wavenet import GatedResidualUnit, dilations
+from nnzero.makemore.train import TrainConfig, make_optimizer
 
 V, BLOCK = 11, 8
 TINY = {
@@ -89,8 +90,8 @@ def test_default_configs_also_start_near_ln_vocab_size(name):
     assert abs(loss.item() - math.log(27)) < 0.1
 
 
-def overfit(model, idx, targets, steps, lr=1e-2):
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+def overfit(model, idx, targets, steps, lr=1e-2, optimizer=None):
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
         _, loss = model(idx, targets)
         optimizer.zero_grad()
@@ -113,6 +114,23 @@ def test_a_tiny_batch_can_be_learned_by_heart(name):
 
     model = tiny_model(name)
     assert overfit(model, idx, targets, steps=300) < 0.05
+    # and with Muon for the weight matrices inside (the transformer's default optimiser)
+    model = tiny_model(name)
+    muon = make_optimizer(model, TrainConfig(optimizer="muon", learning_rate=1e-2, weight_decay=0.0))
+    assert overfit(model, idx, targets, steps=300, optimizer=muon) < 0.05
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_hidden_matrices_are_the_2d_weights_other_than_embeddings_and_the_output_layer(name):
+    model = tiny_model(name)
+    hidden = {id(p) for p in model.hidden_matrices()}
+    embeddings = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
+    head = {id(p) for p in getattr(model, "head", torch.nn.Module()).parameters()}
+    others = {id(p) for p in model.parameters() if p.dim() == 2} - embeddings - head
+    if name == "bigram":
+        assert not hidden  # its one table is its input and its output layer
+    else:
+        assert hidden and hidden == others
 
 
 def test_the_neural_bigram_learns_the_counting_models_probabilities():

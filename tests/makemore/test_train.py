@@ -117,6 +117,7 @@ def test_recommended_train_config_covers_every_type_and_takes_overrides():
         assert isinstance(recommended_train_config(name), TrainConfig)
     for name in ["rnn", "lstm", "gru"]:
         assert recommended_train_config(name).grad_clip is not None
+    assert [name for name in types if recommended_train_config(name).optimizer == "muon"] == ["transformer"]
     assert recommended_train_config("mlp", seed=5).seed == 5
     with pytest.raises(ValueError, match="unknown model type 'cnn'"):
         recommended_train_config("cnn")

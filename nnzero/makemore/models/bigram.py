@@ -34,6 +34,9 @@ class Bigram(LanguageModel):
     def logits(self, idx):
         return self.logit_table[idx]
 
+    def hidden_matrices(self) -> list:
+        return []  # its one table is both the input and the output layer
+
 
 class BigramCounts:
     """The counting bigram model of a list of words.

@@ -104,6 +104,13 @@ class LanguageModel(nn.Module):
             got = tuple(targets.shape) if isinstance(targets, torch.Tensor) else type(targets).__name__
             raise ValueError(f"targets must be a LongTensor shaped like idx {tuple(idx.shape)}, not {got}")
 
+    def hidden_matrices(self) -> list:
+        """The weight matrices inside the network, the ones :class:`~nnzero.makemore.muon.Muon`
+        trains: every 2-D parameter except embedding tables and the output layer ``head``."""
+        outside = {id(p) for m in self.modules() if isinstance(m, nn.Embedding) for p in m.parameters()}
+        outside |= {id(p) for p in getattr(self, "head", nn.Module()).parameters()}
+        return [p for p in self.parameters() if p.requires_grad and p.dim() == 2 and id(p) not in outside]
+
     @staticmethod
     def loss(logits, targets):
         """Mean cross-entropy of the next-token predictions; targets of -1 (padding) are skipped."""
