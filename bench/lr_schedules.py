@@ -46,7 +46,7 @@ SCHEDULES = {
 }
 BEST = "WSD"  # the winner of lesson 14's transformer comparison on the shipped names
 TRANSFORMER = dict(n_layer=2, n_head=4, n_embd=32, dropout=0.1)
-TRAINING = dict(batch_size=32, weight_decay=0.1)
+TRAINING = dict(optimizer="adamw", batch_size=32, weight_decay=0.1)
 PEAK_LRS = [1e-3, 3e-3, 1e-2]
 SEEDS = [0, 1, 2]
 STEPS = 1000
