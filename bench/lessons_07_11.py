@@ -27,7 +27,7 @@ LESSONS = {
     "08": ("RNN (64, 128)", "rnn", None, dict(max_steps=10_000, eval_interval=500)),
     "09": ("LSTM (1 x 128)", "lstm", None, dict(max_steps=6_000, eval_interval=500, seed=SEED)),
     "10": ("GRU (1 x 128)", "gru", None, dict(max_steps=3_000, eval_interval=250)),
-    "11": ("Transformer (4 x 64)", "transformer", None, dict(max_steps=14_000, eval_interval=1_000)),
+    "11": ("Transformer (4 x 64)", "transformer", None, dict(max_steps=11_000, eval_interval=1_000)),
 }
 
 
