@@ -3,7 +3,7 @@
 A checkpoint is one ``torch.save`` file holding a dict of plain data and tensors::
 
     model          the model's state_dict (its weights)
-    optimizer      the AdamW state_dict (moment estimates and step counts)
+    optimizer      the optimiser's state_dict (AdamW's moment estimates and step counts; with Muon, its momenta too)
     step           how many optimisation steps have been taken
     model_type     "transformer", "lstm", ... (the registry name)
     model_config   ModelConfig.to_dict()

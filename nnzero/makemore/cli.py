@@ -403,7 +403,7 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
         say(f"resuming {work_dir / 'last.pt'} at step {start}")
     if start >= config.max_steps:
         say(f"nothing to train: step {start} already reaches --max-steps {config.max_steps}; give a larger --max-steps")
-    say(f"training: steps {start} -> {config.max_steps}, batch {config.batch_size}, AdamW lr {config.learning_rate:g}, "
+    say(f"training: steps {start} -> {config.max_steps}, batch {config.batch_size}, {config.optimizer} lr {config.learning_rate:g}, "
         f"weight decay {config.weight_decay:g}, grad clip {config.grad_clip or 'off'}, on {device}; checkpoints in {work_dir}")
 
     work_dir.mkdir(parents=True, exist_ok=True)

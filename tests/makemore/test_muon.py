@@ -129,3 +129,27 @@ def test_resuming_with_another_optimizer_is_refused(data, tmp_path):
     state = checkpoint.load(tmp_path / "last.pt")
     with pytest.raises(ValueError, match="does not fit optimizer 'adamw'.*resume with the optimizer it was trained with"):
         train(small_model("transformer"), *data, config(optimizer="adamw"), progress=False, state=state)
+
+
+def test_the_lr_range_test_puts_a_muon_optimizer_back_as_it_was(data):
+    from nnzero.lr import lr_range_test
+
+    train_data, _ = data
+    model = small_model("transformer")
+    settings = config(learning_rate=3e-3)
+    optimizer = make_optimizer(model, settings)
+    for _ in range(3):  # some momentum of its own first
+        _, loss = model(train_data.X[:4], train_data.Y[:4])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+    momenta = [b.clone() for b in (s["momentum_buffer"] for s in optimizer.optimizers[0].state.values())]
+
+    result = lr_range_test(model, train_data, steps=20, batch_size=4, optimizer=optimizer, config=settings, end_lr=1.0)
+    assert len(result.lrs) > 3  # it trained
+
+    assert all(torch.equal(weights[k], v) for k, v in model.state_dict().items())
+    after = [s["momentum_buffer"] for s in optimizer.optimizers[0].state.values()]
+    assert len(after) == len(momenta) and all(torch.equal(a, b) for a, b in zip(momenta, after))
+    assert {group["lr"] for group in optimizer.param_groups} == {3e-3}
