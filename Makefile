@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[test]" "$(TORCH)"
-	$(BIN)/python -m ipykernel install --user --name nnzero --display-name "Python (nnzero)" >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name nnzero --display-name "Python (nnzero)" >/dev/null
 	@echo "$(TORCH)" > $(STAMP)
 
 # Rebuild when the torch pin given on the command line differs from the installed one.

@@ -6,8 +6,8 @@ from nnzero.exercises import check_number, verdict
 
 
 def test_verdict_prints_one_line_and_returns_the_outcome(capsys):
-    assert verdict(True, "the slope is 14") is True
-    assert verdict(False, "expected 14, got 13") is False
+    assert verdict(True, "the slope is 14")
+    assert not verdict(False, "expected 14, got 13")
     assert capsys.readouterr().out.splitlines() == ["✓ correct: the slope is 14", "✗ not yet: expected 14, got 13"]
 
 
@@ -29,7 +29,7 @@ def ask(answer, **kwargs):
     ],
 )
 def test_a_number_answer(capsys, answer, ok, said):
-    assert ask(answer) is ok
+    assert bool(ask(answer)) is ok
     assert capsys.readouterr().out.strip() == said
 
 
@@ -45,5 +45,85 @@ def test_a_number_answer(capsys, answer, ok, said):
     ],
 )
 def test_a_whole_number_answer_must_match_exactly(capsys, answer, ok, said):
-    assert check_number(answer, 11_897, what="the count", whole=True, right_why="all of them", otherwise="add them up") is ok
+    assert bool(check_number(answer, 11_897, what="the count", whole=True, right_why="all of them", otherwise="add them up")) is ok
     assert capsys.readouterr().out.strip() == said
+
+
+# The machinery every exercise shares: the verdict shows once, an unanswered stub gets one
+# line, a worked solution is one call away.
+
+import importlib
+import pkgutil
+
+from IPython.core.formatters import DisplayFormatter
+
+import nnzero.exercises
+from nnzero.exercises import NOT_ANSWERED, exercise_check, solution
+from nnzero.source import Source
+
+
+def a_worked_solution():
+    """Twice three is six."""
+    return 2 * 3
+
+
+@exercise_check(solution=a_worked_solution)
+def check_six(answer):
+    try:
+        value = answer() if callable(answer) else answer
+    except Exception as error:  # as the lessons' checks do with a learner's bug
+        return verdict(False, f"your function raised {type(error).__name__}")
+    return verdict(value == 6, "six")
+
+
+def test_a_verdict_is_true_when_right_and_a_notebook_shows_nothing_more(said):
+    assert check_six(6) and not check_six(5)
+    assert said().splitlines() == ["✓ correct: six", "✗ not yet: six"]
+    # What IPython would put under the cell: nothing (no True or False echoed).
+    assert DisplayFormatter().format(check_six(6)) == ({}, {})
+    assert repr(check_six(5)) == "✗ not yet: six"
+
+
+def not_written():
+    raise NotImplementedError("your code here")
+
+
+@pytest.mark.parametrize("stub", [None, not_written], ids=["a value left None", "a function that raises NotImplementedError"])
+def test_an_unanswered_exercise_says_so_and_nothing_else(said, stub):
+    assert not check_six(stub)
+    assert said() == NOT_ANSWERED
+
+
+def test_a_learners_other_errors_still_reach_the_check(said):
+    assert not check_six(lambda: 1 / 0)
+    assert said() == "✗ not yet: your function raised ZeroDivisionError"
+
+
+def test_solution_shows_the_worked_solution_from_its_code():
+    shown = solution(check_six)
+    assert isinstance(shown, Source)
+    assert "return 2 * 3" in shown.code and "Twice three is six." in shown.code
+    assert "tests/test_exercises_common.py" in shown.where or "test_exercises_common.py" in shown.where
+
+
+def test_solution_of_something_that_is_not_a_check_is_refused_in_one_line():
+    with pytest.raises(ValueError, match=r"^print has no worked solution: pass the check of an exercise") as refused:
+        solution(print)
+    assert "\n" not in str(refused.value)
+
+
+def exercise_modules():
+    package = nnzero.exercises
+    return [importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+
+
+def test_every_check_in_every_lesson_treats_an_unanswered_stub_alike():
+    checks = [
+        getattr(module, name)
+        for module in exercise_modules()
+        for name in dir(module)
+        if name.startswith("check_") and getattr(getattr(module, name), "__module__", None) == module.__name__
+    ]
+    assert len(checks) > 30
+    undecorated = [c.__qualname__ for c in checks if not hasattr(c, "solution")]
+    assert not undecorated, f"decorate these with @exercise_check(...): {undecorated}"

@@ -43,7 +43,7 @@ def crashes(losses, beta):
 
 class TestSmoothedLosses:
     def test_the_bias_corrected_average_passes(self, said):
-        assert ex.check_smoothed_losses(right_smoothed) is True
+        assert ex.check_smoothed_losses(right_smoothed)
         assert said().startswith("✓ correct")
 
     def test_it_is_what_the_range_test_plots(self):
@@ -62,12 +62,12 @@ class TestSmoothedLosses:
             (lambda losses, beta: right_smoothed(losses, 1 - beta), "not the other way round"),
             (lambda losses, beta: right_smoothed(losses, beta)[:-1], "one smoothed value per loss"),
             (lambda losses, beta: right_smoothed(losses, beta)[:5] + [0.0] * (len(losses) - 5), "value 5 is 0.000000"),
-            (not_written, "NotImplementedError"),
+            (not_written, "… not answered yet"),
             (crashes, "IndexError"),
         ],
     )
     def test_typical_mistakes_are_explained(self, said, answer, reason):
-        assert ex.check_smoothed_losses(answer) is False
+        assert not ex.check_smoothed_losses(answer)
         assert reason in said()
 
 
@@ -78,7 +78,7 @@ B = [2.090, 2.085, 2.092]
 class TestWelchT:
     def test_welch_t_passes(self, said):
         t = (statistics.fmean(A) - statistics.fmean(B)) / math.sqrt(statistics.variance(A) / 3 + statistics.variance(B) / 3)
-        assert ex.check_welch_t(t, A, B) is True
+        assert ex.check_welch_t(t, A, B)
         assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
@@ -93,11 +93,11 @@ class TestWelchT:
     )
     def test_typical_mistakes_are_explained(self, said, make, reason):
         d = statistics.fmean(A) - statistics.fmean(B)
-        assert ex.check_welch_t(make(d, statistics.variance(A), statistics.variance(B)), A, B) is False
+        assert not ex.check_welch_t(make(d, statistics.variance(A), statistics.variance(B)), A, B)
         assert reason in said()
 
     def test_a_word_is_not_a_number(self, said):
-        assert ex.check_welch_t("big", A, B) is False
+        assert not ex.check_welch_t("big", A, B)
         assert "a number" in said()
 
     def test_one_seed_is_refused(self):

@@ -47,8 +47,8 @@ class TestTrigramCounts:
 
     def test_right_counts_pass_as_a_cube_or_as_pair_rows(self, said):
         N, vocab = counted_by_hand(WORDS)
-        assert ex.check_trigram_counts(N, WORDS, vocab) is True
-        assert ex.check_trigram_counts(N.view(-1, len(vocab)).float(), WORDS, vocab) is True
+        assert ex.check_trigram_counts(N, WORDS, vocab)
+        assert ex.check_trigram_counts(N.view(-1, len(vocab)).float(), WORDS, vocab)
         assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
@@ -57,23 +57,23 @@ class TestTrigramCounts:
     )
     def test_wrong_padding_is_explained(self, said, front, back, reason):
         N, vocab = counted_by_hand(WORDS, front, back)
-        assert ex.check_trigram_counts(N, WORDS, vocab) is False
+        assert not ex.check_trigram_counts(N, WORDS, vocab)
         assert reason in said()
 
     def test_axes_in_another_order_are_explained(self, said):
         N, vocab = counted_by_hand(WORDS)
-        assert ex.check_trigram_counts(N.permute(2, 0, 1), WORDS, vocab) is False
+        assert not ex.check_trigram_counts(N.permute(2, 0, 1), WORDS, vocab)
         assert "another order" in said()
 
     def test_other_mistakes_name_an_entry_and_a_bad_shape_is_refused(self, said):
         N, vocab = counted_by_hand(WORDS)
         N[0, 0, vocab.stoi["e"]] += 1
         N[0, 0, vocab.stoi["a"]] -= 1
-        assert ex.check_trigram_counts(N, WORDS, vocab) is False
+        assert not ex.check_trigram_counts(N, WORDS, vocab)
         assert "2 entries differ" in said()
-        assert ex.check_trigram_counts(torch.zeros(5, 5), WORDS, vocab) is False
+        assert not ex.check_trigram_counts(torch.zeros(5, 5), WORDS, vocab)
         assert "should have shape" in said()
-        assert ex.check_trigram_counts("counts", WORDS, vocab) is False
+        assert not ex.check_trigram_counts("counts", WORDS, vocab)
         assert "as a tensor" in said()
 
 
@@ -81,34 +81,34 @@ class TestTrigramProbs:
     def test_right_probabilities_pass(self, said):
         N, vocab = counted_by_hand(WORDS)
         P = (N.float() + 1) / (N.float() + 1).sum(2, keepdim=True)
-        assert ex.check_trigram_probs(P, WORDS, vocab=vocab) is True
+        assert ex.check_trigram_probs(P, WORDS, vocab=vocab)
         P = (N.double() + 0.5) / (N.double() + 0.5).sum(2, keepdim=True)
-        assert ex.check_trigram_probs(P, WORDS, smoothing=0.5, vocab=vocab) is True
+        assert ex.check_trigram_probs(P, WORDS, smoothing=0.5, vocab=vocab)
         assert said().count("✓ correct") == 2
 
     def test_the_keepdim_bug_and_the_wrong_axis_are_explained(self, said):
         N, vocab = counted_by_hand(WORDS)
         counts = N.double() + 1
-        assert ex.check_trigram_probs(counts / counts.sum(2), WORDS, vocab=vocab) is False  # no keepdim
+        assert not ex.check_trigram_probs(counts / counts.sum(2), WORDS, vocab=vocab)  # no keepdim
         assert "rows do not sum to 1" in said()
-        assert ex.check_trigram_probs(counts / counts.sum(0, keepdim=True), WORDS, vocab=vocab) is False
+        assert not ex.check_trigram_probs(counts / counts.sum(0, keepdim=True), WORDS, vocab=vocab)
         assert "over axis 0" in said()
 
     def test_missing_smoothing_is_explained(self, said):
         N, vocab = counted_by_hand(WORDS)
         counts = N.double() + 1
-        assert ex.check_trigram_probs(counts / counts.sum(2, keepdim=True), WORDS, smoothing=0.1, vocab=vocab) is False
+        assert not ex.check_trigram_probs(counts / counts.sum(2, keepdim=True), WORDS, smoothing=0.1, vocab=vocab)
         assert "smoothing 1" in said()
         unsmoothed = N.double() / N.double().sum(2, keepdim=True)  # 0 / 0 in unseen rows
-        assert ex.check_trigram_probs(unsmoothed, WORDS, vocab=vocab) is False
+        assert not ex.check_trigram_probs(unsmoothed, WORDS, vocab=vocab)
         assert "NaN" in said()
 
 
 class TestTrigramNll:
     def test_the_right_nll_passes(self, said):
         right = nll_by_hand(WORDS, HELD_OUT, 1.0)
-        assert ex.check_trigram_nll(right, WORDS, HELD_OUT) is True
-        assert ex.check_trigram_nll(torch.tensor(nll_by_hand(WORDS, HELD_OUT, 0.3)), WORDS, HELD_OUT, smoothing=0.3) is True
+        assert ex.check_trigram_nll(right, WORDS, HELD_OUT)
+        assert ex.check_trigram_nll(torch.tensor(nll_by_hand(WORDS, HELD_OUT, 0.3)), WORDS, HELD_OUT, smoothing=0.3)
         assert said().count("✓ correct") == 2
 
     @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ class TestTrigramNll:
         ],
     )
     def test_typical_mistakes_are_explained(self, said, wrong, reason):
-        assert ex.check_trigram_nll(wrong(nll_by_hand(WORDS, HELD_OUT, 1.0)), WORDS, HELD_OUT) is False
+        assert not ex.check_trigram_nll(wrong(nll_by_hand(WORDS, HELD_OUT, 1.0)), WORDS, HELD_OUT)
         assert reason in said()
 
     def test_the_bigram_nll_and_other_smoothing_are_recognised(self, said):
@@ -130,19 +130,19 @@ class TestTrigramNll:
 
         vocab = Vocab.from_words(WORDS + HELD_OUT)
         bigram = BigramCounts(WORDS, vocab).nll(HELD_OUT, 1.0)
-        assert ex.check_trigram_nll(bigram, WORDS, HELD_OUT) is False
+        assert not ex.check_trigram_nll(bigram, WORDS, HELD_OUT)
         assert "bigram" in said()
-        assert ex.check_trigram_nll(nll_by_hand(WORDS, HELD_OUT, 1.0), WORDS, HELD_OUT, smoothing=0.5) is False
+        assert not ex.check_trigram_nll(nll_by_hand(WORDS, HELD_OUT, 1.0), WORDS, HELD_OUT, smoothing=0.5)
         assert "smoothing 1" in said()
-        assert ex.check_trigram_nll(math.inf, WORDS, HELD_OUT) is False
+        assert not ex.check_trigram_nll(math.inf, WORDS, HELD_OUT)
         assert "probability 0" in said()
 
 
 class TestParameterCount:
     def test_the_right_count_passes(self, said):
-        assert ex.check_mlp_parameter_count(11_897) is True
+        assert ex.check_mlp_parameter_count(11_897)
         model = wm.init_mlp(27, context=4, n_embd=8, n_hidden=50)
-        assert ex.check_mlp_parameter_count(model.num_parameters(), context=4, n_embd=8, n_hidden=50) is True
+        assert ex.check_mlp_parameter_count(model.num_parameters(), context=4, n_embd=8, n_hidden=50)
         assert said().count("✓ correct") == 2
 
     @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ class TestParameterCount:
         [(11_897 - 270, "embedding table"), (11_897 - 227, "b1 and b2"), (11_897 - 200, "bias b1"), (11_897 - 27, "bias b2"), (11_897 - 4000, "30 rows"), (12_000, "add up"), ("many", "whole number")],
     )
     def test_typical_mistakes_are_explained(self, said, count, reason):
-        assert ex.check_mlp_parameter_count(count) is False
+        assert not ex.check_mlp_parameter_count(count)
         assert reason in said()
 
 
@@ -159,21 +159,21 @@ class TestValidationLoss:
         return torch.zeros(len(X), 27)
 
     def test_scores_on_the_lessons_validation_split(self, said):
-        assert ex.check_validation_loss(self.uniform, target=3.3, context=3) is True
+        assert ex.check_validation_loss(self.uniform, target=3.3, context=3)
         assert f"{math.log(27):.4f}" in said()
-        assert ex.check_validation_loss(self.uniform, target=3.2, context=3) is False
+        assert not ex.check_validation_loss(self.uniform, target=3.2, context=3)
         assert "above 3.2" in said()
 
     def test_reads_the_context_from_a_window_mlp(self, said):
         model = wm.init_mlp(27, context=2, n_embd=2, n_hidden=4)
-        assert ex.check_validation_loss(model, target=100.0) is True
-        assert ex.check_validation_loss(self.uniform) is False
+        assert ex.check_validation_loss(model, target=100.0)
+        assert not ex.check_validation_loss(self.uniform)
         assert "context=3" in said()
 
     def test_broken_models_are_explained(self, said):
-        assert ex.check_validation_loss(lambda X: torch.zeros(len(X), 26), context=3) is False
+        assert not ex.check_validation_loss(lambda X: torch.zeros(len(X), 26), context=3)
         assert "(batch, 27)" in said()
-        assert ex.check_validation_loss(lambda X: X @ X, context=3) is False
+        assert not ex.check_validation_loss(lambda X: X @ X, context=3)
         assert "raised RuntimeError" in said()
-        assert ex.check_validation_loss(lambda X: torch.full((len(X), 27), math.nan), context=3) is False
+        assert not ex.check_validation_loss(lambda X: torch.full((len(X), 27), math.nan), context=3)
         assert "not finite" in said()

@@ -12,8 +12,8 @@ from nnzero.exercises import makemore_deep as ex
 
 class TestInitialLoss:
     def test_ln_vocab_size_passes(self, said):
-        assert ex.check_initial_loss(math.log(27)) is True
-        assert ex.check_initial_loss(torch.tensor(math.log(5)), vocab_size=5) is True
+        assert ex.check_initial_loss(math.log(27))
+        assert ex.check_initial_loss(torch.tensor(math.log(5)), vocab_size=5)
         assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
@@ -21,22 +21,22 @@ class TestInitialLoss:
         [(math.log10(27), "natural log"), (1 / 27, "minus its log"), (-math.log(27), "positive"), (math.log(26), "boundary"), (2.0, "1/27"), ("ln 27", "a number")],
     )
     def test_typical_mistakes_are_explained(self, said, answer, reason):
-        assert ex.check_initial_loss(answer) is False
+        assert not ex.check_initial_loss(answer)
         assert reason in said()
 
 
 class TestKaimingStd:
     def test_gain_over_sqrt_fan_in_passes(self, said):
-        assert ex.check_kaiming_std((5 / 3) / math.sqrt(30), fan_in=30) is True
-        assert ex.check_kaiming_std(math.sqrt(2 / 50), fan_in=50, nonlinearity="relu") is True
-        assert ex.check_kaiming_std(0.1, fan_in=100, nonlinearity="linear") is True
+        assert ex.check_kaiming_std((5 / 3) / math.sqrt(30), fan_in=30)
+        assert ex.check_kaiming_std(math.sqrt(2 / 50), fan_in=50, nonlinearity="relu")
+        assert ex.check_kaiming_std(0.1, fan_in=100, nonlinearity="linear")
 
     @pytest.mark.parametrize(
         "answer, reason",
         [(1 / math.sqrt(30), "gain"), ((5 / 3) / 30, "square root"), ((5 / 3) ** 2 / 30, "variance"), ((5 / 3) * math.sqrt(30), "don't multiply"), (0.2, "gain / sqrt(fan_in)")],
     )
     def test_typical_mistakes_are_explained(self, said, answer, reason):
-        assert ex.check_kaiming_std(answer, fan_in=30) is False
+        assert not ex.check_kaiming_std(answer, fan_in=30)
         assert reason in said()
 
     def test_unknown_nonlinearity_is_refused(self):
@@ -51,14 +51,14 @@ def right_fold(linear, bn):
 
 class TestFoldedBatchNorm:
     def test_right_fold_passes(self, said):
-        assert ex.check_folded_batchnorm(right_fold) is True
+        assert ex.check_folded_batchnorm(right_fold)
 
     def test_forgotten_eps_is_named(self, said):
         def no_eps(linear, bn):
             scale = bn.gamma / bn.running_var.sqrt()
             return linear.weight * scale, (linear.bias - bn.running_mean) * scale + bn.beta
 
-        assert ex.check_folded_batchnorm(no_eps) is False
+        assert not ex.check_folded_batchnorm(no_eps)
         assert "eps" in said()
 
     def test_forgotten_linear_bias_is_named(self, said):
@@ -67,13 +67,13 @@ class TestFoldedBatchNorm:
             scale = bn.gamma / torch.sqrt(bn.running_var + bn.eps)
             return weight, -bn.running_mean * scale + bn.beta
 
-        assert ex.check_folded_batchnorm(no_linear_bias) is False
+        assert not ex.check_folded_batchnorm(no_linear_bias)
         assert "linear.bias" in said()
 
     def test_wrong_shapes_and_crashes_are_reported(self, said):
-        assert ex.check_folded_batchnorm(lambda linear, bn: (linear.weight.T, bn.beta)) is False
+        assert not ex.check_folded_batchnorm(lambda linear, bn: (linear.weight.T, bn.beta))
         assert "shape" in said()
-        assert ex.check_folded_batchnorm(lambda linear, bn: 1 / 0) is False
+        assert not ex.check_folded_batchnorm(lambda linear, bn: 1 / 0)
         assert "ZeroDivisionError" in said()
 
 
@@ -84,7 +84,7 @@ class TestCrossEntropyBackward:
             d[range(len(Y)), Y] -= 1
             return d / len(Y)
 
-        assert ex.check_cross_entropy_backward(dlogits) is True
+        assert ex.check_cross_entropy_backward(dlogits)
 
     def test_typical_mistakes_are_explained(self, said):
         def not_averaged(logits, Y):
@@ -92,11 +92,11 @@ class TestCrossEntropyBackward:
             d[range(len(Y)), Y] -= 1
             return d
 
-        assert ex.check_cross_entropy_backward(not_averaged) is False
+        assert not ex.check_cross_entropy_backward(not_averaged)
         assert "divide by n" in said()
-        assert ex.check_cross_entropy_backward(lambda logits, Y: F.softmax(logits, 1) / len(Y)) is False
+        assert not ex.check_cross_entropy_backward(lambda logits, Y: F.softmax(logits, 1) / len(Y))
         assert "subtract 1" in said()
-        assert ex.check_cross_entropy_backward(lambda logits, Y: logits[:, :3]) is False
+        assert not ex.check_cross_entropy_backward(lambda logits, Y: logits[:, :3])
         assert "shape" in said()
 
 
@@ -107,7 +107,7 @@ class TestLayerNormBackward:
             n = d.shape[1]
             return std_inv / n * (n * d - d.sum(1, keepdim=True) - x_hat * (d * x_hat).sum(1, keepdim=True))
 
-        assert ex.check_layernorm_backward(dx) is True
+        assert ex.check_layernorm_backward(dx)
 
     def test_batchnorm_formula_fails(self, said):
         def batch_wise(dout, x_hat, gamma, std_inv):
@@ -115,7 +115,7 @@ class TestLayerNormBackward:
             n = d.shape[0]
             return std_inv / n * (n * d - d.sum(0) - x_hat * (d * x_hat).sum(0))
 
-        assert ex.check_layernorm_backward(batch_wise) is False
+        assert not ex.check_layernorm_backward(batch_wise)
         assert "dim 1" in said()
 
 
@@ -124,7 +124,7 @@ class TestEmbeddingBackward:
         def dC(demb, X, vocab_size):
             return torch.zeros(vocab_size, demb.shape[-1], dtype=demb.dtype).index_add_(0, X.flatten(), demb.reshape(-1, demb.shape[-1]))
 
-        assert ex.check_embedding_backward(dC) is True
+        assert ex.check_embedding_backward(dC)
 
     def test_fancy_index_assignment_is_caught(self, said):
         def dC(demb, X, vocab_size):
@@ -132,9 +132,9 @@ class TestEmbeddingBackward:
             out[X] += demb
             return out
 
-        assert ex.check_embedding_backward(dC) is False
+        assert not ex.check_embedding_backward(dC)
         assert "index_add_" in said()
 
     def test_other_wrong_answers_fail(self, said):
-        assert ex.check_embedding_backward(lambda demb, X, v: torch.zeros(v, 4)) is False
+        assert not ex.check_embedding_backward(lambda demb, X, v: torch.zeros(v, 4))
         assert "differs" in said()

@@ -15,11 +15,11 @@ def right_row(word, vocab, block_size):
 
 class TestSequenceRow:
     def test_right_rows_pass(self, said):
-        assert ex.check_sequence_row(right_row) is True
+        assert ex.check_sequence_row(right_row)
         assert said().startswith("✓ correct")
 
     def test_tensors_are_accepted(self):
-        assert ex.check_sequence_row(lambda w, v, b: tuple(torch.tensor(r) for r in right_row(w, v, b))) is True
+        assert ex.check_sequence_row(lambda w, v, b: tuple(torch.tensor(r) for r in right_row(w, v, b)))
 
     def rows(self, change):
         def make_row(word, vocab, block_size):
@@ -39,11 +39,11 @@ class TestSequenceRow:
         ],
     )
     def test_typical_mistakes_are_explained(self, said, change, reason):
-        assert ex.check_sequence_row(self.rows(change)) is False
+        assert not ex.check_sequence_row(self.rows(change))
         assert reason in said()
 
     def test_a_crash_is_reported(self, said):
-        assert ex.check_sequence_row(lambda w, v, b: 1 / 0) is False
+        assert not ex.check_sequence_row(lambda w, v, b: 1 / 0)
         assert "ZeroDivisionError" in said()
 
 
@@ -53,7 +53,7 @@ def right_cell(x, h, W_ih, W_hh, b_ih, b_hh):
 
 class TestRNNCell:
     def test_right_cell_passes(self, said):
-        assert ex.check_rnn_cell(right_cell) is True
+        assert ex.check_rnn_cell(right_cell)
         assert "torch.nn.RNNCell" in said()
 
     def test_the_check_leaves_the_global_generator_alone(self):
@@ -71,7 +71,7 @@ class TestRNNCell:
                     getattr(cell, name).copy_(value)
             return cell(x, h).detach()
 
-        assert ex.check_rnn_cell(package_cell) is True
+        assert ex.check_rnn_cell(package_cell)
 
     @pytest.mark.parametrize(
         "cell, reason",
@@ -88,7 +88,7 @@ class TestRNNCell:
         ],
     )
     def test_typical_mistakes_are_explained(self, said, cell, reason):
-        assert ex.check_rnn_cell(cell) is False
+        assert not ex.check_rnn_cell(cell)
         assert reason in said()
 
 
@@ -101,7 +101,7 @@ def right_bptt(hs, W_hh, grad_last):
 
 class TestBackpropThroughTime:
     def test_right_bptt_passes(self, said):
-        assert ex.check_backprop_through_time(right_bptt) is True
+        assert ex.check_backprop_through_time(right_bptt)
         assert "Jacobian" in said()
 
     def test_the_case_really_backpropagates(self):
@@ -128,29 +128,29 @@ class TestBackpropThroughTime:
         ],
     )
     def test_typical_mistakes_are_explained(self, said, step, reason):
-        assert ex.check_backprop_through_time(self.carried(step)) is False
+        assert not ex.check_backprop_through_time(self.carried(step))
         assert reason in said()
 
     def test_reversed_rows_and_bad_shapes_are_named(self, said):
-        assert ex.check_backprop_through_time(lambda hs, W, g: right_bptt(hs, W, g).flip(0)) is False
+        assert not ex.check_backprop_through_time(lambda hs, W, g: right_bptt(hs, W, g).flip(0))
         assert "reverse" in said()
-        assert ex.check_backprop_through_time(lambda hs, W, g: right_bptt(hs, W, g)[1:]) is False
+        assert not ex.check_backprop_through_time(lambda hs, W, g: right_bptt(hs, W, g)[1:])
         assert "(T, H)" in said()
-        assert ex.check_backprop_through_time(lambda hs, W, g: 1 / 0) is False
+        assert not ex.check_backprop_through_time(lambda hs, W, g: 1 / 0)
         assert "ZeroDivisionError" in said()
 
 
 class TestStepsToShrink:
     def test_right_answers_pass(self, said):
-        assert ex.check_steps_to_shrink(10) is True  # 2**10 = 1024 >= 1000 > 2**9
-        assert ex.check_steps_to_shrink(9.9658) is True  # the exact solution is accepted too
-        assert ex.check_steps_to_shrink(7, factor=0.1, shrink=1e7) is True
-        assert ex.check_steps_to_shrink(3, factor=0.1, shrink=1000) is True
+        assert ex.check_steps_to_shrink(10)  # 2**10 = 1024 >= 1000 > 2**9
+        assert ex.check_steps_to_shrink(9.9658)  # the exact solution is accepted too
+        assert ex.check_steps_to_shrink(7, factor=0.1, shrink=1e7)
+        assert ex.check_steps_to_shrink(3, factor=0.1, shrink=1000)
         assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize("answer, reason", [(9, "round up"), (-10, "positive"), (500, "is not it"), ("ten", "a number")])
     def test_typical_mistakes_are_explained(self, said, answer, reason):
-        assert ex.check_steps_to_shrink(answer) is False
+        assert not ex.check_steps_to_shrink(answer)
         assert reason in said()
 
     def test_a_growing_factor_is_refused(self):

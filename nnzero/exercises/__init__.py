@@ -2,20 +2,116 @@
 whether it is right, and why not when it is not.
 
 Each lesson's checks live in a module named after its part of the course
-(``nnzero.exercises.micrograd`` for lessons 01–02, …). Every check prints one verdict
-line and returns True or False, so a notebook cell never stops with a traceback.
+(``nnzero.exercises.micrograd_derivatives`` for lesson 01, …). Every check prints one
+line and returns a `Verdict`, true when the answer is right. A notebook shows nothing
+more: no ``True`` or ``False`` under the line, and never a traceback. An exercise left
+as it was handed out (a value still ``None``, a function that still raises
+``NotImplementedError``) gets "not answered yet" and nothing else. A check never
+prints the right answer; ``solution(check)`` shows a worked one.
 """
 
+import functools
+import inspect
 import math
 
-
-def verdict(ok: bool, why: str) -> bool:
-    """Print a check's one-line verdict and return ``ok``."""
-    print(("✓ correct: " if ok else "✗ not yet: ") + why)
-    return ok
+NOT_ANSWERED = "… not answered yet"
 
 
-def check_number(answer, right, *, what: str, right_why: str, hints=(), otherwise: str, whole: bool = False, rel_tol: float = 1e-3) -> bool:
+class Verdict:
+    """What a check returns: true when the answer is right (``if check(...):`` works).
+
+    The check has already printed its one line, so in a notebook the Verdict itself
+    shows nothing."""
+
+    __slots__ = ("ok", "line")
+
+    def __init__(self, ok: bool, line: str):
+        self.ok = bool(ok)
+        self.line = line
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        return self.line
+
+    def _ipython_display_(self):
+        pass  # the line was printed when the check ran
+
+
+def verdict(ok: bool, why: str) -> Verdict:
+    """Print a check's one-line verdict and return it."""
+    line = ("✓ correct: " if ok else "✗ not yet: ") + why
+    print(line)
+    return Verdict(ok, line)
+
+
+class _Unanswered(BaseException):
+    """Raised through a check when the learner's function still raises
+    NotImplementedError. A BaseException, so the checks' ``except Exception`` (which
+    report a learner's bug) let it pass to `exercise_check`."""
+
+
+def _answered(fn):
+    """The learner's function, with its NotImplementedError turned into `_Unanswered`."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except NotImplementedError:
+            raise _Unanswered from None
+
+    return call
+
+
+def exercise_check(solution=None):
+    """Make a function an exercise's check (a decorator): ``@exercise_check(solution=fn)``.
+
+    The check's first argument is the learner's answer. When it is still ``None``, or it
+    is a function that raises ``NotImplementedError`` when the check calls it, the check
+    prints "not answered yet" and nothing else. ``solution`` is the worked solution that
+    `solution` shows: a function that returns a right answer, its docstring the reasoning.
+    """
+
+    def decorate(check):
+        @functools.wraps(check)
+        def run(answer, *args, **kwargs):
+            if answer is None:
+                return _not_answered()
+            if inspect.isfunction(answer):
+                answer = _answered(answer)
+            try:
+                return check(answer, *args, **kwargs)
+            except _Unanswered:
+                return _not_answered()
+
+        run.solution = solution
+        return run
+
+    return decorate
+
+
+def _not_answered() -> Verdict:
+    print(NOT_ANSWERED)
+    return Verdict(False, NOT_ANSWERED)
+
+
+def solution(check):
+    """Show the worked solution of the exercise that ``check`` checks, from its code.
+
+    >>> solution(check_softplus)   # doctest: +SKIP
+    """
+    worked = getattr(check, "solution", None)
+    if worked is None:
+        name = getattr(check, "__name__", type(check).__name__)
+        raise ValueError(f"{name} has no worked solution: pass the check of an exercise, e.g. solution(check_softplus)")
+    from nnzero.source import show_source
+
+    return show_source(worked)
+
+
+def check_number(answer, right, *, what: str, right_why: str, hints=(), otherwise: str, whole: bool = False, rel_tol: float = 1e-3) -> Verdict:
     """The check of an exercise whose answer is one number.
 
     ``answer`` is the learner's, ``right`` the right value and ``right_why`` how to get

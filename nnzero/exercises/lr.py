@@ -1,5 +1,5 @@
 """Checks for the exercises of lesson 13 (learning-rate schedules). Each prints one
-verdict line and returns True or False.
+verdict line and returns a Verdict (true when right).
 
     check_stability_bound(lr, curvature=4.0)          the largest rate gradient descent survives on a quadratic
     check_warmup_cosine(fn)                           warmup + cosine to a floor, written from its formula
@@ -8,7 +8,7 @@ verdict line and returns True or False.
 
 import math
 
-from nnzero.exercises import check_number, verdict
+from nnzero.exercises import Verdict, check_number, exercise_check, verdict
 from nnzero.lr import schedules as S
 
 
@@ -23,7 +23,8 @@ def _number(value):
     return value if math.isfinite(value) else None
 
 
-def check_stability_bound(lr, curvature: float = 4.0) -> bool:
+@exercise_check()
+def check_stability_bound(lr, curvature: float = 4.0) -> Verdict:
     """Exercise (13): gradient descent on ``f(x) = curvature * x**2 / 2`` converges for every
     rate below a bound and diverges above it. ``lr`` is your bound."""
     if not (isinstance(curvature, (int, float)) and curvature > 0):
@@ -46,7 +47,8 @@ def check_stability_bound(lr, curvature: float = 4.0) -> bool:
 _WARMUP_COSINE_CASES = [(100, 10, 0.1), (40, 7, 0.0), (30, 0, 0.25)]
 
 
-def check_warmup_cosine(fn) -> bool:
+@exercise_check()
+def check_warmup_cosine(fn) -> Verdict:
     """Exercise (13): ``fn(step, max_steps, warmup_steps, floor)`` returns the multiplier of
     :func:`nnzero.lr.warmup_cosine` with its default start: ``(t + 1) / (W + 1)`` while
     ``t < W``, then a half cosine from 1 at step ``W`` down to ``floor`` at ``max_steps``,
@@ -86,7 +88,8 @@ def _warmup_cosine_hint(step, got, want, max_steps, warmup_steps, floor):
     return f"{where}. From step W: floor + (1 - floor) * (1 + cos(pi * (t - W) / (max_steps - W))) / 2"
 
 
-def check_one_cycle_rate(rate, step: int, max_lr: float = 0.01, total_steps: int = 1000) -> bool:
+@exercise_check()
+def check_one_cycle_rate(rate, step: int, max_lr: float = 0.01, total_steps: int = 1000) -> Verdict:
     """Exercise (13): the rate that ``OneCycleLR(optimizer, max_lr, total_steps)``, with torch's
     defaults (``pct_start=0.3``, ``div_factor=25``, ``final_div_factor=1e4``, cosine
     annealing), gives the optimizer step ``step`` (counting from 0)."""

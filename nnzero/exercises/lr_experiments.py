@@ -1,5 +1,5 @@
 """Checks for the exercises of lesson 14 (learning-rate experiments). Each prints one
-verdict line and returns True or False.
+verdict line and returns a Verdict (true when right).
 
     check_smoothed_losses(smoothed)      the range test's bias-corrected moving average
     check_welch_t(t, a, b)               is a gap between two schedules bigger than the seed noise?
@@ -9,7 +9,7 @@ import math
 import random
 import statistics
 
-from nnzero.exercises import verdict
+from nnzero.exercises import Verdict, exercise_check, verdict
 
 
 def _reference_smoothed(losses, beta):
@@ -24,7 +24,8 @@ def _close(got, want, tol=1e-9):
     return len(got) == len(want) and all(math.isclose(g, w, rel_tol=tol, abs_tol=tol) for g, w in zip(got, want))
 
 
-def check_smoothed_losses(smoothed) -> bool:
+@exercise_check()
+def check_smoothed_losses(smoothed) -> Verdict:
     """Exercise (14): ``smoothed(losses, beta)`` returns the list of bias-corrected
     exponential moving averages that ``lr_range_test`` plots:
     ``avg_i = beta * avg_{i-1} + (1 - beta) * loss_i`` (``avg_{-1} = 0``), divided by ``1 - beta ** (i + 1)``."""
@@ -33,8 +34,6 @@ def check_smoothed_losses(smoothed) -> bool:
     beta = 0.9
     try:
         got = [float(value) for value in smoothed(list(losses), beta)]
-    except NotImplementedError:
-        return verdict(False, "write the function first (it still raises NotImplementedError)")
     except Exception as error:  # a learner's bug: report it, never stop the notebook
         return verdict(False, f"smoothed(losses, {beta}) raised {type(error).__name__}: {error}")
     want = _reference_smoothed(losses, beta)
@@ -58,7 +57,8 @@ def check_smoothed_losses(smoothed) -> bool:
     return verdict(False, f"value {first} is {got[first]:.6f}, it should be {want[first]:.6f}")
 
 
-def check_welch_t(t, a, b) -> bool:
+@exercise_check()
+def check_welch_t(t, a, b) -> Verdict:
     """Exercise (14): Welch's t statistic for the difference of the means of ``a`` and ``b``
     (e.g. the final validation losses of two schedules, one per seed):
     ``(mean(a) - mean(b)) / sqrt(var(a) / len(a) + var(b) / len(b))`` with sample variances (n - 1)."""

@@ -1,5 +1,5 @@
 """Checks for the exercises of lessons 03 (the bigram model) and 04 (the MLP). Each
-prints one verdict line and returns True or False.
+prints one verdict line and returns a Verdict (true when right).
 
     check_trigram_counts(N, words)                      03: N[a, b, c], how often c follows a, b
     check_trigram_probs(P, words, smoothing=1.0)        03: the rows of N + smoothing, normalised
@@ -17,7 +17,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnzero.exercises import check_number, verdict
+from nnzero.exercises import Verdict, check_number, exercise_check, verdict
 from nnzero.makemore.data import Vocab, WindowDataset, load_words, split_words
 from nnzero.makemore.models.bigram import BigramCounts
 
@@ -60,7 +60,8 @@ def _as_table(table, size, what):
     return table, None
 
 
-def check_trigram_counts(N, words, vocab: Vocab | None = None) -> bool:
+@exercise_check()
+def check_trigram_counts(N, words, vocab: Vocab | None = None) -> Verdict:
     """Exercise (03): ``N[a, b, c]`` counts how often token ``c`` follows tokens ``a, b`` in
     ``words``, each word padded with two boundary tokens in front and one at the end.
     ``vocab`` defaults to ``Vocab.from_words(words)``."""
@@ -89,7 +90,8 @@ def check_trigram_counts(N, words, vocab: Vocab | None = None) -> bool:
     return verdict(False, f"{int((N != right).sum())} entries differ; e.g. {pair!r} occurs {int(right[a, b, c])} times, you have {int(N[a, b, c])}")
 
 
-def check_trigram_probs(P, words, smoothing: float = 1.0, vocab: Vocab | None = None) -> bool:
+@exercise_check()
+def check_trigram_probs(P, words, smoothing: float = 1.0, vocab: Vocab | None = None) -> Verdict:
     """Exercise (03): ``P[a, b, c]``, the probability of ``c`` after ``a, b``: the counts of
     ``words`` plus ``smoothing``, each row (fixed a, b) divided by its sum. A (V*V, V)
     table with one row per pair is accepted too."""
@@ -115,7 +117,8 @@ def check_trigram_probs(P, words, smoothing: float = 1.0, vocab: Vocab | None = 
     return verdict(False, f"the probabilities differ from the reference by up to {(P - right).abs().max().item():.3g}; count with check_trigram_counts first")
 
 
-def check_trigram_nll(nll, train_words, eval_words, smoothing: float = 1.0) -> bool:
+@exercise_check()
+def check_trigram_nll(nll, train_words, eval_words, smoothing: float = 1.0) -> Verdict:
     """Exercise (03): the mean negative log-likelihood, per character predicted (the end
     included), of ``eval_words`` under the trigram model counted on ``train_words`` with
     ``smoothing`` added to every count."""
@@ -151,7 +154,8 @@ def check_trigram_nll(nll, train_words, eval_words, smoothing: float = 1.0) -> b
     return verdict(False, f"{nll:.4f} is not it: score every character of each word and its end, with two boundary tokens in front")
 
 
-def check_mlp_parameter_count(count, vocab_size: int = 27, context: int = 3, n_embd: int = 10, n_hidden: int = 200) -> bool:
+@exercise_check()
+def check_mlp_parameter_count(count, vocab_size: int = 27, context: int = 3, n_embd: int = 10, n_hidden: int = 200) -> Verdict:
     """Exercise (04): the number of parameters of the MLP (C, W1, b1, W2, b2) of the given size."""
     embedding = vocab_size * n_embd
     hidden = context * n_embd * n_hidden + n_hidden
@@ -178,7 +182,8 @@ def _validation_windows(context):
 
 
 @torch.no_grad()
-def check_validation_loss(model, target: float = 2.15, context: int | None = None) -> bool:
+@exercise_check()
+def check_validation_loss(model, target: float = 2.15, context: int | None = None) -> Verdict:
     """Exercise (04): a model whose loss on lesson 04's validation split (the shipped names,
     ``split_words(words, seed=42)``) is at most ``target``.
 

@@ -1,5 +1,5 @@
 """Checks for the exercises of lessons 05 (activations, initialisation, BatchNorm) and
-06 (backprop by hand). Each prints one verdict line and returns True or False.
+06 (backprop by hand). Each prints one verdict line and returns a Verdict (true when right).
 
     check_initial_loss(loss, vocab_size=27)          05: the loss of a network that knows nothing
     check_kaiming_std(std, fan_in=30)                05: the weight scale for a tanh layer
@@ -14,13 +14,14 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnzero.exercises import check_number, verdict
+from nnzero.exercises import Verdict, check_number, exercise_check, verdict
 from nnzero.makemore.deep_mlp import GAINS, BatchNorm1d, Linear
 
 D = torch.float64
 
 
-def check_initial_loss(loss, vocab_size: int = 27) -> bool:
+@exercise_check()
+def check_initial_loss(loss, vocab_size: int = 27) -> Verdict:
     """Exercise (05): the loss of a fresh network that gives every token the same probability."""
     right = math.log(vocab_size)
     hints = [
@@ -36,7 +37,8 @@ def check_initial_loss(loss, vocab_size: int = 27) -> bool:
     )
 
 
-def check_kaiming_std(std, fan_in: int = 30, nonlinearity: str = "tanh") -> bool:
+@exercise_check()
+def check_kaiming_std(std, fan_in: int = 30, nonlinearity: str = "tanh") -> Verdict:
     """Exercise (05): the standard deviation of Kaiming-initialised weights for a layer with
     ``fan_in`` inputs followed by ``nonlinearity`` ("tanh", "relu" or "linear")."""
     if nonlinearity not in GAINS:
@@ -71,7 +73,8 @@ def _trained_pair(seed=0):
     return linear, bn
 
 
-def check_folded_batchnorm(fold) -> bool:
+@exercise_check()
+def check_folded_batchnorm(fold) -> Verdict:
     """Exercise (05): ``fold(linear, bn) -> (weight, bias)`` such that ``x @ weight + bias``
     equals ``bn(linear(x))`` with ``bn`` in inference mode (running estimates)."""
     linear, bn = _trained_pair()
@@ -103,7 +106,8 @@ def _learner_result(fn, args, what):
         return None, f"your function raised {type(error).__name__}: {error}; it should return {what}"
 
 
-def check_cross_entropy_backward(dlogits_fn) -> bool:
+@exercise_check()
+def check_cross_entropy_backward(dlogits_fn) -> Verdict:
     """Exercise (06): ``dlogits_fn(logits, Y)`` returns the gradient of
     ``F.cross_entropy(logits, Y)`` (mean over the batch) with respect to ``logits``."""
     g = torch.Generator().manual_seed(2)
@@ -127,7 +131,8 @@ def check_cross_entropy_backward(dlogits_fn) -> bool:
     return verdict(False, f"it differs from autograd's by up to {(got - logits.grad).abs().max().item():.3g}")
 
 
-def check_layernorm_backward(dx_fn) -> bool:
+@exercise_check()
+def check_layernorm_backward(dx_fn) -> Verdict:
     """Exercise (06): LayerNorm normalises each *row* over its features,
     ``out = gamma * x_hat + beta`` with ``x_hat = (x - x.mean(1)) * std_inv`` and
     ``std_inv = 1 / sqrt(x.var(1, unbiased=False) + eps)``. ``dx_fn(dout, x_hat, gamma, std_inv)``
@@ -150,7 +155,8 @@ def check_layernorm_backward(dx_fn) -> bool:
     return verdict(False, f"it differs from autograd's by up to {(got - x.grad).abs().max().item():.3g}: the sums run over each row (dim 1), and dout reaches x_hat through gamma")
 
 
-def check_embedding_backward(dC_fn) -> bool:
+@exercise_check()
+def check_embedding_backward(dC_fn) -> Verdict:
     """Exercise (06): ``dC_fn(demb, X, vocab_size)`` returns the gradient of the embedding
     table C given the gradient ``demb`` of ``emb = C[X]``."""
     g = torch.Generator().manual_seed(4)

@@ -1,5 +1,5 @@
 """Checks for the exercises of lesson 09 (the LSTM). Each prints one verdict line and
-returns True or False.
+returns a Verdict (true when right).
 
     check_lstm_parameter_count(count, input_size=64, hidden_size=128)   the weights of one LSTM cell
     check_memory_left(fraction, forget=0.731, steps=10)                 what a cell state keeps over time
@@ -10,12 +10,13 @@ import math
 
 import torch
 
-from nnzero.exercises import check_number, verdict
+from nnzero.exercises import Verdict, check_number, exercise_check, verdict
 
 D = torch.float64
 
 
-def check_lstm_parameter_count(count, input_size: int = 64, hidden_size: int = 128) -> bool:
+@exercise_check()
+def check_lstm_parameter_count(count, input_size: int = 64, hidden_size: int = 128) -> Verdict:
     """Exercise (09): how many numbers an LSTM cell (``torch.nn.LSTMCell(input_size,
     hidden_size)``, biases included) learns."""
     I, H = input_size, hidden_size
@@ -35,7 +36,8 @@ def check_lstm_parameter_count(count, input_size: int = 64, hidden_size: int = 1
     )
 
 
-def check_memory_left(fraction, forget: float = 0.731, steps: int = 10) -> bool:
+@exercise_check()
+def check_memory_left(fraction, forget: float = 0.731, steps: int = 10) -> Verdict:
     """Exercise (09): a unit's forget gate stays at ``forget`` for ``steps`` steps while its
     input gate is shut (i = 0). What fraction of its cell state is left at the end?"""
     right = forget**steps
@@ -74,7 +76,8 @@ def _variant(x, h, c, W_ih, W_hh, b_ih, b_hh, order="ifgo", cell_update="full", 
     return h_new, c_new
 
 
-def check_lstm_step(step_fn) -> bool:
+@exercise_check()
+def check_lstm_step(step_fn) -> Verdict:
     """Exercise (09): ``step_fn(x, h, c, W_ih, W_hh, b_ih, b_hh) -> (h, c)`` computes one step
     of an LSTM cell with ``torch.nn.LSTMCell``'s weight layout (gates stacked i, f, g, o)."""
     cell, x, h, c = _torch_cell()

@@ -1,5 +1,5 @@
 """Checks for the exercises of lesson 08 (the recurrent network). Each prints one verdict
-line and returns True or False.
+line and returns a Verdict (true when right).
 
     check_sequence_row(make_row)          a name as one (input, target) row of a SequenceDataset
     check_rnn_cell(rnn_cell)              one step of the tanh RNN cell, against torch.nn.RNNCell
@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from nnzero.exercises import verdict
+from nnzero.exercises import Verdict, exercise_check, verdict
 from nnzero.makemore.data import SequenceDataset, Vocab
 
 D = torch.float64
@@ -23,7 +23,8 @@ def _as_list(values):
     return [int(v) for v in values]
 
 
-def check_sequence_row(make_row) -> bool:
+@exercise_check()
+def check_sequence_row(make_row) -> Verdict:
     """Exercise (08): ``make_row(word, vocab, block_size) -> (x, y)``, the input row and the
     target row that ``SequenceDataset`` stores for ``word`` (lists or 1-D tensors)."""
     vocab = Vocab.from_words(["emma", "olivia", "ava", "zoe"])
@@ -66,7 +67,8 @@ def _cell_case():
     return cell, x, h
 
 
-def check_rnn_cell(rnn_cell) -> bool:
+@exercise_check()
+def check_rnn_cell(rnn_cell) -> Verdict:
     """Exercise (08): ``rnn_cell(x, h, W_ih, W_hh, b_ih, b_hh)`` computes one step of the
     tanh RNN for a batch (x (B, I), h (B, H); the weights shaped as in ``torch.nn.RNNCell``)."""
     cell, x, h = _cell_case()
@@ -117,7 +119,8 @@ def _bptt_case():
     return hs, W_hh, grads
 
 
-def check_backprop_through_time(bptt) -> bool:
+@exercise_check()
+def check_backprop_through_time(bptt) -> Verdict:
     """Exercise (08): ``bptt(hs, W_hh, grad_last) -> (T, H)`` tensor of dL/dh[t].
 
     ``hs`` (T, H) holds one sequence's states, ``h[t] = tanh(a[t] + W_hh @ h[t-1])``; the
@@ -157,7 +160,8 @@ def check_backprop_through_time(bptt) -> bool:
     return verdict(False, f"rows {wrong} differ from autograd's (by up to {(got - expected).abs().max().item():.3g})")
 
 
-def check_steps_to_shrink(steps, factor: float = 0.5, shrink: float = 1000.0) -> bool:
+@exercise_check()
+def check_steps_to_shrink(steps, factor: float = 0.5, shrink: float = 1000.0) -> Verdict:
     """Exercise (08): if every step back multiplies the gradient's norm by ``factor`` (< 1),
     after how many steps is it ``shrink`` times smaller? (A whole number: the first step at
     which it is at least that much smaller.)"""

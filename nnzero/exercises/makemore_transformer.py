@@ -1,5 +1,5 @@
 """Checks for the exercises of lesson 11 (the Transformer). Each prints one verdict line
-and returns True or False.
+and returns a Verdict (true when right).
 
     check_running_mean(average_past)        the averaging-with-a-mask trick, as one matrix multiply
     check_score_std(std, head_size=32)      how large q . k is before the 1/sqrt(head size) scale
@@ -12,7 +12,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnzero.exercises import check_number, verdict
+from nnzero.exercises import Verdict, check_number, exercise_check, verdict
 
 D = torch.float64
 
@@ -24,7 +24,8 @@ def _learner_result(fn, args, what):
         return None, f"your function raised {type(error).__name__}: {error}; it should return {what}"
 
 
-def check_running_mean(average_past) -> bool:
+@exercise_check()
+def check_running_mean(average_past) -> Verdict:
     """Exercise: ``average_past(x)`` takes x of shape (B, T, C) and returns, at every
     position t, the mean of x over positions 0..t (the past and the present)."""
     g = torch.Generator().manual_seed(0)
@@ -47,7 +48,8 @@ def check_running_mean(average_past) -> bool:
     return verdict(False, f"it differs from the running mean by up to {(got - expected).abs().max().item():.3g}")
 
 
-def check_score_std(std, head_size: int = 32) -> bool:
+@exercise_check()
+def check_score_std(std, head_size: int = 32) -> Verdict:
     """Exercise: q and k have ``head_size`` independent N(0, 1) entries; the standard
     deviation of their dot product q . k (before any scaling)."""
     right = math.sqrt(head_size)
@@ -63,7 +65,8 @@ def check_score_std(std, head_size: int = 32) -> bool:
     )
 
 
-def check_block_parameters(count, n_embd: int = 64) -> bool:
+@exercise_check()
+def check_block_parameters(count, n_embd: int = 64) -> Verdict:
     """Exercise: the number of parameters in one Block of ``nnzero.makemore.models.transformer``
     of width ``n_embd`` (attention with its output projection, the MLP of 4 x n_embd, two
     LayerNorms; every Linear with a bias)."""
@@ -85,7 +88,8 @@ def check_block_parameters(count, n_embd: int = 64) -> bool:
     )
 
 
-def check_causal_attention(attend) -> bool:
+@exercise_check()
+def check_causal_attention(attend) -> Verdict:
     """Exercise: ``attend(q, k, v)`` with q, k, v of shape (B, T, head_size) returns one
     head's causal self-attention output (B, T, head_size): softmax over s <= t of
     q_t . k_s / sqrt(head_size), times v."""

@@ -1,5 +1,5 @@
 """Checks for the exercises of lesson 07 (WaveNet: hierarchy, dilated causal convolutions).
-Each prints one verdict line and returns True or False.
+Each prints one verdict line and returns a Verdict (true when right).
 
     check_receptive_field(answer, dilations=(1, 2, 4, 8))   how many tokens a stack of kernel-2 layers sees
     check_fuse_pairs(fuse)                                   (B, T, C) -> (B, T // n, n * C), neighbours side by side
@@ -11,12 +11,13 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnzero.exercises import check_number, verdict
+from nnzero.exercises import Verdict, check_number, exercise_check, verdict
 
 D = torch.float64
 
 
-def check_receptive_field(answer, dilations=(1, 2, 4, 8), kernel_size: int = 2) -> bool:
+@exercise_check()
+def check_receptive_field(answer, dilations=(1, 2, 4, 8), kernel_size: int = 2) -> Verdict:
     """Exercise (07): how many input tokens one output of a stack of convolutions sees,
     for layers of ``kernel_size`` taps with the given ``dilations``."""
     dilations = [int(d) for d in dilations]
@@ -36,7 +37,8 @@ def check_receptive_field(answer, dilations=(1, 2, 4, 8), kernel_size: int = 2) 
     )
 
 
-def check_fuse_pairs(fuse) -> bool:
+@exercise_check()
+def check_fuse_pairs(fuse) -> Verdict:
     """Exercise (07): ``fuse(x, n)`` turns (B, T, C) into (B, T // n, n * C), putting each run of
     ``n`` consecutive positions side by side (the lecture's FlattenConsecutive)."""
     x = torch.arange(2 * 8 * 3, dtype=D).view(2, 8, 3)
@@ -69,7 +71,8 @@ def _reference_causal_conv(x, weight, dilation):
     return F.conv1d(F.pad(x, (pad, 0)), weight, dilation=dilation)
 
 
-def check_causal_conv(causal_conv) -> bool:
+@exercise_check()
+def check_causal_conv(causal_conv) -> Verdict:
     """Exercise (07): ``causal_conv(x, weight, dilation)`` with x (B, C_in, T) and weight
     (C_out, C_in, k) returns (B, C_out, T): output t reads inputs t, t - dilation, ...,
     t - (k - 1) * dilation only, zeros standing in before the start."""

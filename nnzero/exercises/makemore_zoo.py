@@ -1,17 +1,18 @@
 """Checks for the exercises of lesson 12 (the model zoo). Each prints one verdict line and
-returns True or False.
+returns a Verdict (true when right).
 
     check_gru_params(count, hidden=256)     a GRU's parameter count, from its shapes
     check_new_share(new_share)              the share of samples that are new names
 """
 
-from nnzero.exercises import check_number, verdict
+from nnzero.exercises import Verdict, check_number, exercise_check, verdict
 from nnzero.makemore.data import Splits
 from nnzero.makemore.models import ModelConfig, build_model
 from nnzero.makemore.sample import classify
 
 
-def check_gru_params(count, hidden: int = 256, n_embd: int = 64, vocab_size: int = 27) -> bool:
+@exercise_check()
+def check_gru_params(count, hidden: int = 256, n_embd: int = 64, vocab_size: int = 27) -> Verdict:
     """Exercise (12): the parameters of the zoo's GRU (one layer, embeddings of ``n_embd``)
     with a hidden state of ``hidden`` units, over ``vocab_size`` tokens."""
     model = build_model("gru", ModelConfig(vocab_size, 16, n_layer=1, n_embd=n_embd, n_embd2=hidden))
@@ -31,7 +32,8 @@ def check_gru_params(count, hidden: int = 256, n_embd: int = 64, vocab_size: int
     return check_number(
         count, right, what="the count", whole=True, hints=hints,
         right_why=f"{right:,} = {parts}",
-        otherwise=f"add up {parts}",
+        otherwise="list every tensor of the model (the embedding, the cell's weights and biases, the learned "
+                  "initial state, the output layer) and add up their sizes",
     )
 
 
@@ -46,7 +48,8 @@ def _cases():
     ]
 
 
-def check_new_share(new_share) -> bool:
+@exercise_check()
+def check_new_share(new_share) -> Verdict:
     """Exercise (12): ``new_share(samples, splits)`` gives the share of samples that are in
     none of the splits (train, val, test), each sample counted as often as it was drawn;
     0.0 for no samples."""

@@ -1,8 +1,10 @@
 """draw_dot: its nodes, edges, labels and colours, stable DOT text, the refusals, the SVG
 it renders, and what a notebook shows where Graphviz's `dot` program is missing."""
 
+import base64
 import re
 import shutil
+import struct
 
 import graphviz
 import pytest
@@ -57,6 +59,13 @@ def expression():
     L = d * f
     L.label = "L"
     return L
+
+
+class Leaf:
+    """Something with a .data but no operands: not a graph node."""
+
+    def __init__(self, data):
+        self.data = data
 
 
 # --- nodes and edges -----------------------------------------------------------------
@@ -261,8 +270,9 @@ def test_rankdir_must_be_lr_or_tb(rankdir):
 @pytest.mark.parametrize(
     "call, error, text",
     [
-        (lambda: draw_dot(2.0), TypeError, "draw_dot draws one Value (e.g. a loss), got float"),
+        (lambda: draw_dot(2.0), TypeError, "draw_dot draws one value (e.g. a loss): a Value, or an object like one with .data and its operands in .children (or ._prev); got float"),
         (lambda: draw_dot([Value(1.0)]), TypeError, "got list"),
+        (lambda: draw_dot(Leaf(2.0)), TypeError, "its operands in .children (or ._prev); got Leaf"),
         (lambda: draw_dot(Value(1.0), params=MLP(1, [1], seed=0)), TypeError, "e.g. model.parameters(); got MLP"),
         (lambda: draw_dot(Value(1.0), params=[Value(1.0), 2.0]), TypeError, "only Values"),
         (lambda: draw_dot(Value(1.0), max_nodes=0), ValueError, "max_nodes must be"),
@@ -279,16 +289,41 @@ def test_bad_input_is_refused_in_one_line(call, error, text):
 
 
 @needs_dot
-def test_a_notebook_shows_an_svg_picture():
+def test_a_notebook_shows_an_svg_picture_and_a_png_copy():
     v = Value(2.0, label="<a>")
     w = v * 3
     w.backward()
     bundle = draw_dot(w)._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
+    assert list(bundle) == ["image/svg+xml", "image/png"]
     svg = bundle["image/svg+xml"]
     assert svg.startswith("<?xml") and "</svg>" in svg
     assert "data 6.0000" in svg and "grad 3.0000" in svg and "&lt;a&gt;" in svg
     assert svg.count('class="node"') == 4  # 3 values and 1 operation
+    # JupyterLab shows no SVG from a notebook it does not trust (a fresh clone's): it
+    # falls back to the PNG, stored base64-encoded as notebooks store images.
+    png = base64.b64decode(bundle["image/png"], validate=True)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert png_size(png) == svg_size(svg, dpi=96)
+
+
+def png_size(png):
+    """(width, height) in pixels, from the PNG's header."""
+    return struct.unpack(">II", png[16:24])
+
+
+def svg_size(svg, dpi):
+    """(width, height) of an SVG drawn in points, in pixels at ``dpi``."""
+    width, height = (float(re.search(rf'{side}="([\d.]+)pt"', svg)[1]) for side in ("width", "height"))
+    return round(width * dpi / 72), round(height * dpi / 72)
+
+
+@needs_dot
+def test_a_wide_graph_is_scaled_down_to_the_notebooks_width():
+    small = Value(1.0, label="x") * 2
+    wide = Value.sum([Value(float(i), label=f"x{i}") * Value(2.0, label=f"w{i}") for i in range(40)])
+    widths = [png_size(base64.b64decode(draw_dot(v, rankdir="TB")._repr_mimebundle_()["image/png"]))[0] for v in (small, wide)]
+    assert widths[0] < 600  # a small graph keeps its natural size
+    assert 800 < widths[1] <= 9.5 * 96  # 40 boxes side by side would be several thousand pixels wide
 
 
 @pytest.fixture
@@ -322,3 +357,83 @@ def test_without_dot_ipython_displays_it_without_a_traceback(no_dot, capsys):
     # the same display of a plain Digraph prints one, which is what this guards against
     formatters.DisplayFormatter().format(graphviz.Digraph())
     assert "ExecutableNotFound" in capsys.readouterr().err
+
+
+# --- the learner's own value class ---------------------------------------------------
+
+
+class LessonValue:
+    """A Value as a learner writes it in lesson 01: data, children, op, label; no grad yet."""
+
+    def __init__(self, data, children=(), op="", label=""):
+        self.data, self.children, self.op, self.label = data, children, op, label
+
+    def __add__(self, other):
+        return LessonValue(self.data + other.data, (self, other), "+")
+
+    def __mul__(self, other):
+        return LessonValue(self.data * other.data, (self, other), "*")
+
+
+class MicrogradValue:
+    """karpathy/micrograd's names: children in a set `_prev`, the op in `_op`, and a grad."""
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        self.data, self.grad, self._prev, self._op, self.label = data, 0.0, set(_children), _op, label
+
+    def __add__(self, other):
+        return MicrogradValue(self.data + other.data, (self, other), "+")
+
+    def __mul__(self, other):
+        return MicrogradValue(self.data * other.data, (self, other), "*")
+
+
+@pytest.mark.parametrize("cls", [LessonValue, MicrogradValue, Value])
+def test_any_value_like_class_is_drawn_as_the_packages_value(cls):
+    def build():
+        a, b, c = cls(2.0, label="a"), cls(-3.0, label="b"), cls(10.0, label="c")
+        d = a * b + c
+        d.label = "d"
+        return d
+
+    drawing, reference = draw_dot(build()), draw_dot(build_reference())
+    if cls is LessonValue:  # no grad field in the boxes, the rest the same
+        assert boxes(drawing) == {k: v.replace(" | grad 0.0000", "") for k, v in boxes(reference).items()}
+    else:
+        assert boxes(drawing) == boxes(reference)
+    assert ovals(drawing) == ovals(reference) and parse(drawing)[1] == parse(reference)[1]
+
+
+def build_reference():
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    d = a * b + c
+    d.label = "d"
+    return d
+
+
+def test_a_set_of_children_is_drawn_the_same_every_time():
+    drawings = set()
+    for _ in range(5):
+        x = [MicrogradValue(float(i), label=f"x{i}") for i in range(6)]
+        y = (x[0] * x[1]) + (x[2] * x[3]) + (x[4] * x[5])
+        drawings.add(draw_dot(y).source)
+    assert len(drawings) == 1
+
+
+def test_an_operation_without_a_name_is_still_drawn():
+    class Unnamed:
+        def __init__(self, data, children=()):
+            self.data, self.children = data, children
+
+    a = Unnamed(1.0)
+    out = Unnamed(2.0, (a, a))
+    assert sorted(ovals(draw_dot(out)).values()) == ["?"]
+    assert len(parse(draw_dot(out))[1]) == 3  # a -> op twice, op -> out
+
+
+def test_a_deep_chain_of_a_learners_class_is_traced_without_recursion():
+    node = LessonValue(1.0)
+    for _ in range(5_000):
+        node = node + LessonValue(1.0)
+    nodes, edges = trace(node)
+    assert len(nodes) == 10_001 and len(edges) == 10_000 and nodes[-1] is node
