@@ -29,7 +29,7 @@ def pytest_configure(config):
     if config.getoption("hypothesis_profile", None) is None:
         settings.load_profile("nnzero")
     if config.pluginmanager.hasplugin("nbval"):
-        # Run every notebook, compare only the cells marked NBVAL_CHECK_OUTPUT, in the
+        # Run every notebook, compare only the cells tagged nbval-check-output, in the
         # kernel of this very Python (the .venv with nnzero installed), and stop a runaway
         # cell after minutes instead of nbval's default 2000 s.
         config.option.nbval_lax = True

@@ -127,3 +127,15 @@ def test_every_check_in_every_lesson_treats_an_unanswered_stub_alike():
     assert len(checks) > 30
     undecorated = [c.__qualname__ for c in checks if not hasattr(c, "solution")]
     assert not undecorated, f"decorate these with @exercise_check(...): {undecorated}"
+
+
+@pytest.mark.parametrize("blank", [{"a": None, "b": None}, [None, None], (None,)], ids=["dict", "list", "tuple"])
+def test_a_table_handed_out_blank_is_unanswered(said, blank):
+    assert not check_six(blank)
+    assert said() == NOT_ANSWERED
+
+
+@pytest.mark.parametrize("partly", [{"a": 6, "b": None}, [None, 6]], ids=["dict", "list"])
+def test_a_table_partly_filled_in_goes_to_the_check(said, partly):
+    assert not check_six(partly)  # the check itself says what is missing
+    assert said() == "✗ not yet: six"

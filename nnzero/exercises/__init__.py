@@ -68,16 +68,17 @@ def _answered(fn):
 def exercise_check(solution=None):
     """Make a function an exercise's check (a decorator): ``@exercise_check(solution=fn)``.
 
-    The check's first argument is the learner's answer. When it is still ``None``, or it
-    is a function that raises ``NotImplementedError`` when the check calls it, the check
-    prints "not answered yet" and nothing else. ``solution`` is the worked solution that
+    The check's first argument is the learner's answer. When it is still ``None`` (or a
+    dict or list of nothing but ``None``, a table handed out blank), or it is a function
+    that raises ``NotImplementedError`` when the check calls it, the check prints "not
+    answered yet" and nothing else. ``solution`` is the worked solution that
     `solution` shows: a function that returns a right answer, its docstring the reasoning.
     """
 
     def decorate(check):
         @functools.wraps(check)
         def run(answer, *args, **kwargs):
-            if answer is None:
+            if _blank(answer):
                 return _not_answered()
             if inspect.isfunction(answer):
                 answer = _answered(answer)
@@ -90,6 +91,14 @@ def exercise_check(solution=None):
         return run
 
     return decorate
+
+
+def _blank(answer) -> bool:
+    if isinstance(answer, dict):
+        answer = list(answer.values())
+    if isinstance(answer, (list, tuple)) and answer:
+        return all(item is None for item in answer)
+    return answer is None
 
 
 def _not_answered() -> Verdict:
