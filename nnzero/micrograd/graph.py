@@ -1,6 +1,6 @@
 """Drawing a computation graph with graphviz: `draw_dot`.
 
-Every `Value` becomes a box "label | data | grad"; every operation becomes a small oval
+Every `Value` becomes a box "label | data / grad"; every operation becomes a small oval
 ("+", "*", "tanh", "**2", …) with arrows from its operands into it and from it to its
 result. In JupyterLab the drawing shows as a picture; this needs Graphviz's `dot`
 program, and where it is missing the cell shows the graph's DOT text and how to install
@@ -83,7 +83,7 @@ def trace(root):
 def draw_dot(root, rankdir="LR", params=(), max_nodes=500):
     """Draw the computation graph that produced ``root`` (a `Value`, e.g. a loss).
 
-    Each value is a box "label | data | grad", the numbers rounded to 4 decimals; each
+    Each value is a box "label | data / grad", the numbers rounded to 4 decimals; each
     operation is an oval between its operands and its result. Draw after
     ``root.backward()`` to see the gradients (before it, they are all 0). The box
     colours tell the values apart:
@@ -120,11 +120,12 @@ def draw_dot(root, rankdir="LR", params=(), max_nodes=500):
             f"expression (e.g. one neuron on one input) or pass max_nodes={len(nodes)} to draw it anyway"
         )
 
-    # In a "LR" layout, graphviz stacks a record's fields vertically unless they are
-    # wrapped in braces; wrap them there so the box reads "label | data | grad" either way.
+    # A box reads "label | data / grad": the two numbers stacked keep it narrow, so a graph
+    # of a few operations fits a notebook's width without shrinking its text. (In a "LR"
+    # layout graphviz turns a record's fields by 90 degrees: the outer braces turn them back.)
     record = "{{ {} }}" if rankdir == "LR" else "{}"
     dot = ComputationGraph(
-        graph_attr={"rankdir": rankdir, "size": MAX_SIZE_INCHES},
+        graph_attr={"rankdir": rankdir, "size": MAX_SIZE_INCHES, "ranksep": "0.3", "nodesep": "0.15"},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
     )
     # Two equal numbers are two values: name the nodes by identity, not by value.
@@ -132,15 +133,13 @@ def draw_dot(root, rankdir="LR", params=(), max_nodes=500):
     for node in nodes:
         name = names[id(node)]
         label = getattr(node, "label", "")
-        fields = [_escape_record(str(label))] if label else []
-        fields.append(f"data {_number(node.data)}")
-        if hasattr(node, "grad"):
-            fields.append(f"grad {_number(node.grad)}")
+        numbers = [f"data {_number(node.data)}"] + ([f"grad {_number(node.grad)}"] if hasattr(node, "grad") else [])
+        fields = ([_escape_record(str(label))] if label else []) + ["{ " + " | ".join(numbers) + " }"]
         color = _color(node, root, parameters)
         dot.node(name, record.format(" | ".join(fields)), shape="record", style="filled", fillcolor=color)
         op = _op(node) or ("?" if _children(node) else "")  # "?": a class that does not name its ops
         if op:
-            dot.node(f"{name}_op", op, shape="ellipse", style="filled", fillcolor=OP_COLOR)
+            dot.node(f"{name}_op", op, shape="ellipse", style="filled", fillcolor=OP_COLOR, height="0.3", margin="0.04,0.02")
             dot.edge(f"{name}_op", name)
     for child, parent in edges:
         dot.edge(names[id(child)], f"{names[id(parent)]}_op")

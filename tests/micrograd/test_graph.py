@@ -119,7 +119,7 @@ def test_trace_lists_children_before_parents_and_the_root_last():
 
 def test_a_single_leaf_is_one_box_and_no_oval():
     dot = draw_dot(Value(1.5, label="x"))
-    assert boxes(dot) == {"n0": "{ x | data 1.5000 | grad 0.0000 }"} and ovals(dot) == {}
+    assert boxes(dot) == {"n0": "{ x | { data 1.5000 | grad 0.0000 } }"} and ovals(dot) == {}
     assert fill(dot, "n0") == OUTPUT_COLOR
 
 
@@ -129,25 +129,25 @@ def test_a_single_leaf_is_one_box_and_no_oval():
 def test_boxes_show_label_data_and_grad_after_backward():
     L = expression()
     before = set(boxes(draw_dot(L)).values())
-    assert "{ a | data 2.0000 | grad 0.0000 }" in before  # not yet back-propagated
+    assert "{ a | { data 2.0000 | grad 0.0000 } }" in before  # not yet back-propagated
     L.backward()
     # L = (a·b + c)·f = (-6 + 10)·(-2) = -8; dL/da = b·f = 6, dL/db = a·f = -4, dL/dc = f,
     # dL/df = d = 4, dL/dd = f = -2, dL/de = f
     assert set(boxes(draw_dot(L)).values()) == {
-        "{ a | data 2.0000 | grad 6.0000 }",
-        "{ b | data -3.0000 | grad -4.0000 }",
-        "{ c | data 10.0000 | grad -2.0000 }",
-        "{ f | data -2.0000 | grad 4.0000 }",
-        "{ e | data -6.0000 | grad -2.0000 }",
-        "{ d | data 4.0000 | grad -2.0000 }",
-        "{ L | data -8.0000 | grad 1.0000 }",
+        "{ a | { data 2.0000 | grad 6.0000 } }",
+        "{ b | { data -3.0000 | grad -4.0000 } }",
+        "{ c | { data 10.0000 | grad -2.0000 } }",
+        "{ f | { data -2.0000 | grad 4.0000 } }",
+        "{ e | { data -6.0000 | grad -2.0000 } }",
+        "{ d | { data 4.0000 | grad -2.0000 } }",
+        "{ L | { data -8.0000 | grad 1.0000 } }",
     }
 
 
 def test_four_decimals_and_no_label_field_when_unlabelled():
     x = Value(1.0) / 3.0
     x.backward()
-    assert boxes(draw_dot(x))["n2"] == "{ data 0.3333 | grad 1.0000 }"
+    assert boxes(draw_dot(x))["n2"] == "{ { data 0.3333 | grad 1.0000 } }"
 
 
 def test_ops_are_named_as_the_engine_tags_them():
@@ -158,14 +158,14 @@ def test_ops_are_named_as_the_engine_tags_them():
 
 def test_record_characters_in_a_label_are_escaped():
     v = Value(1.0, label="|x|<{y}>")
-    assert boxes(draw_dot(v))["n0"] == r"{ \|x\|\<\{y\}\> | data 1.0000 | grad 0.0000 }"
+    assert boxes(draw_dot(v))["n0"] == r"{ \|x\|\<\{y\}\> | { data 1.0000 | grad 0.0000 } }"
 
 
 def test_top_to_bottom_boxes_read_left_to_right_too():
     # In a top-to-bottom layout graphviz lays fields side by side without braces.
     dot = draw_dot(Value(1.0, label="x"), rankdir="TB")
     assert "rankdir=TB" in dot.source
-    assert boxes(dot)["n0"] == "x | data 1.0000 | grad 0.0000"
+    assert boxes(dot)["n0"] == "x | { data 1.0000 | grad 0.0000 }"
 
 
 # --- colours -------------------------------------------------------------------------
@@ -352,7 +352,7 @@ def test_without_dot_ipython_displays_it_without_a_traceback(no_dot, capsys):
     formatters = pytest.importorskip("IPython.core.formatters")
     shown, _ = formatters.DisplayFormatter().format(draw_dot(expression()))
     assert list(shown) == ["text/plain"] and shown["text/plain"].startswith(NO_DOT_HINT)
-    assert "{ L | data -8.0000 | grad 0.0000 }" in shown["text/plain"]
+    assert "{ L | { data -8.0000 | grad 0.0000 } }" in shown["text/plain"]
     assert "Traceback" not in capsys.readouterr().err
     # the same display of a plain Digraph prints one, which is what this guards against
     formatters.DisplayFormatter().format(graphviz.Digraph())
