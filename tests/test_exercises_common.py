@@ -25,7 +25,7 @@ def ask(answer, **kwargs):
         (3.0, False, "✗ not yet: 3 is not it: try -ln(1/27)"),
         ("three", False, "✗ not yet: give the loss as a number, not 'three'"),
         (True, False, "✗ not yet: give the loss as a number, not True"),
-        (float("nan"), False, "✗ not yet: nan is not it: try -ln(1/27)"),
+        (float("nan"), False, "✗ not yet: give the loss as a number, not nan"),
     ],
 )
 def test_a_number_answer(capsys, answer, ok, said):

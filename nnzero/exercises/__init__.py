@@ -129,7 +129,7 @@ def check_number(answer, right, *, what: str, right_why: str, hints=(), otherwis
     for the message asking for a number ("the loss"). A ``whole`` answer (a count) must be
     a whole number and match exactly; any other matches to ``rel_tol``.
     """
-    value = _as_number(answer, whole)
+    value = as_number(answer, whole)
     if value is None:
         return verdict(False, f"give {what} as {'a whole number' if whole else 'a number'}, not {answer!r}")
 
@@ -144,14 +144,17 @@ def check_number(answer, right, *, what: str, right_why: str, hints=(), otherwis
     return verdict(False, f"{value:,} is not it: {otherwise}" if whole else f"{value:.4g} is not it: {otherwise}")
 
 
-def _as_number(answer, whole):
-    """``answer`` as an int (``whole``) or a float, or None if it is not one."""
+def as_number(answer, whole: bool = False):
+    """A learner's answer as a float (an int when ``whole``), or None when it is not a
+    finite real number (text, None, True, nan, inf; a ``whole`` answer with a fraction)."""
     if isinstance(answer, bool):
         return None
     try:
         value = float(answer)
     except (TypeError, ValueError, OverflowError):
         return None
+    if not math.isfinite(value):
+        return None
     if whole:
-        return int(value) if math.isfinite(value) and value == int(value) else None
+        return int(value) if value == int(value) else None
     return value

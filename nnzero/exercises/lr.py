@@ -8,19 +8,9 @@ verdict line and returns a Verdict (true when right).
 
 import math
 
-from nnzero.exercises import Verdict, check_number, exercise_check, verdict
+from nnzero.exercises import Verdict, as_number, check_number, exercise_check, verdict
 from nnzero.lr import schedules as S
 
-
-def _number(value):
-    """``value`` as a float, or None when it is not a number (the caller reports it)."""
-    if isinstance(value, bool):
-        return None
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 @exercise_check()
@@ -60,7 +50,7 @@ def check_warmup_cosine(fn) -> Verdict:
                 got = fn(step, max_steps, warmup_steps, floor)
             except Exception as error:  # the learner's code: report, don't crash the lesson
                 return verdict(False, f"fn({step}, {max_steps}, {warmup_steps}, {floor}) raised {type(error).__name__}: {error}")
-            got_number = _number(got)
+            got_number = as_number(got)
             if got_number is None:
                 return verdict(False, f"fn({step}, {max_steps}, {warmup_steps}, {floor}) returned {got!r}; return the multiplier, a number")
             want = schedule(step)
@@ -97,7 +87,7 @@ def check_one_cycle_rate(rate, step: int, max_lr: float = 0.01, total_steps: int
     if not isinstance(step, int) or not 0 <= step < total_steps:
         raise ValueError(f"step must be a whole number from 0 to {total_steps - 1}, not {step!r}")
     right = max_lr * schedule(step)
-    answer = _number(rate)
+    answer = as_number(rate)
     if answer is None:
         return verdict(False, f"give the rate as a number, not {type(rate).__name__}")
     if math.isclose(answer, right, rel_tol=1e-4):

@@ -10,7 +10,7 @@ Each prints one line, right or what is wrong and where to look, and returns a
 
 import math
 
-from nnzero.exercises import check_number, exercise_check, verdict
+from nnzero.exercises import as_number, check_number, exercise_check, verdict
 from nnzero.micrograd import Value
 
 __all__ = ["check_derivative", "check_softplus", "check_backprop", "BACKPROP_NODES"]
@@ -263,16 +263,6 @@ def _grad(name):
     return f"dL/d({name})" if len(name) > 1 else f"dL/d{name}"
 
 
-def _number(given):
-    """``given`` as a float, or None if it is not a number."""
-    if isinstance(given, bool):
-        return None
-    try:
-        value = float(given)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return value if math.isfinite(value) else None
-
 
 FROM = {"o": "L = o·o", "n": "o = tanh(n)", "x*w": "n = x·w + b", "b": "n = x·w + b", "x": "x·w", "w": "x·w"}
 
@@ -292,7 +282,7 @@ def check_backprop(grads):
     right, data = _backprop_reference()
     mistakes = _backprop_mistakes(right, data)
     for name in BACKPROP_NODES:
-        given = _number(grads[name])
+        given = as_number(grads[name])
         if given is None:
             return verdict(False, f"{_grad(name)}: give a number, not {grads[name]!r}")
         if math.isclose(given, right[name], rel_tol=1e-3, abs_tol=1e-9):
