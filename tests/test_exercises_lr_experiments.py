@@ -61,7 +61,7 @@ class TestSmoothedLosses:
             (raw_average, "without its bias correction"),
             (lambda losses, beta: right_smoothed(losses, 1 - beta), "not the other way round"),
             (lambda losses, beta: right_smoothed(losses, beta)[:-1], "one smoothed value per loss"),
-            (lambda losses, beta: right_smoothed(losses, beta)[:5] + [0.0] * (len(losses) - 5), "value 5 is 0.000000"),
+            (lambda losses, beta: right_smoothed(losses, beta)[:5] + [0.0] * (len(losses) - 5), "value 5 is 0.000000, too low"),
             (not_written, "… not answered yet"),
             (crashes, "IndexError"),
         ],

@@ -68,7 +68,7 @@ class TestFoldedBatchNorm:
             return weight, -bn.running_mean * scale + bn.beta
 
         assert not ex.check_folded_batchnorm(no_linear_bias)
-        assert "linear.bias" in said()
+        assert "the Linear's bias" in said()
 
     def test_wrong_shapes_and_crashes_are_reported(self, said):
         assert not ex.check_folded_batchnorm(lambda linear, bn: (linear.weight.T, bn.beta))

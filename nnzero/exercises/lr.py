@@ -61,7 +61,8 @@ def check_warmup_cosine(fn) -> Verdict:
 
 
 def _warmup_cosine_hint(step, got, want, max_steps, warmup_steps, floor):
-    where = f"with max_steps={max_steps}, warmup_steps={warmup_steps}, floor={floor}: step {step} gives {got:.6g}, not {want:.6g}"
+    side = "too high" if got > want else "too low"
+    where = f"with max_steps={max_steps}, warmup_steps={warmup_steps}, floor={floor}: step {step} gives {got:.6g}, {side}"
     if step < warmup_steps:
         if got == 0:
             return f"{where}. A multiplier of 0 wastes a step: start at 1/(W+1) and rise as (t+1)/(W+1)"

@@ -54,7 +54,9 @@ def check_smoothed_losses(smoothed) -> Verdict:
     if len(got) != len(want):
         return verdict(False, f"return one smoothed value per loss: {len(want)} values, not {len(got)}")
     first = next(i for i, (g, w) in enumerate(zip(got, want)) if not math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-9))
-    return verdict(False, f"value {first} is {got[first]:.6f}, it should be {want[first]:.6f}")
+    side = "too high" if got[first] > want[first] else "too low"
+    return verdict(False, f"value {first} is {got[first]:.6f}, {side}: average as avg = beta * avg + (1 - beta) * loss, "
+                          "then divide by 1 - beta ** (i + 1)")
 
 
 @exercise_check()

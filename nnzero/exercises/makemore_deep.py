@@ -95,7 +95,7 @@ def check_folded_batchnorm(fold) -> Verdict:
         return verdict(False, "the scale is gamma / sqrt(running_var + eps): eps matters when a variance is tiny")
     scale = bn.gamma / torch.sqrt(bn.running_var + bn.eps)
     if torch.allclose(weight, linear.weight * scale, rtol=1e-6):
-        return verdict(False, "the weights are right; the bias is (linear.bias - running_mean) * scale + beta")
+        return verdict(False, "the weights are right but the bias is not: trace the Linear's bias through BatchNorm's normalisation (running mean, scale) and shift (beta)")
     return verdict(False, f"the outputs differ by up to {(got - expected).abs().max().item():.3g}: every output column j is scaled by gamma_j / sqrt(running_var_j + eps)")
 
 

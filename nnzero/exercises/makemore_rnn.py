@@ -44,13 +44,14 @@ def check_sequence_row(make_row) -> Verdict:
         if x != want_x:
             if x[0] != Vocab.BOUNDARY:
                 return verdict(False, f"{where} x should start with the boundary token 0: the model reads it to predict the first letter")
-            return verdict(False, f"{where} x should be {want_x} (boundary, the letters, then boundary tokens as padding), not {x}")
+            first = next(i for i, (a, b) in enumerate(zip(x, want_x)) if a != b)
+            return verdict(False, f"{where} x goes wrong at position {first}: the boundary token, the letters, then boundary tokens (0) as padding")
         ids = vocab.encode(word)
         if y[: len(ids)] != ids:
             return verdict(False, f"{where} y[t] is the character that follows x[t]: y starts with the word's letters {ids}, not {y[:len(ids)]}")
         if y[len(ids)] != Vocab.BOUNDARY:
             return verdict(False, f"{where} after the last letter comes the boundary token 0 as a target: that is how the model learns to end a name")
-        return verdict(False, f"{where} the padding targets should be -1 (the loss ignores them), so y is {want_y}, not {y}")
+        return verdict(False, f"{where} every target after the end token is padding and should be -1 (the loss ignores it)")
     return verdict(True, "x is the boundary then the letters, y the same shifted by one with the end token, padded with -1")
 
 
@@ -178,5 +179,5 @@ def check_steps_to_shrink(steps, factor: float = 0.5, shrink: float = 1000.0) ->
     if math.isclose(steps, -exact, rel_tol=1e-3) or steps == -right:
         return verdict(False, "a number of steps is positive: use ln(1/factor), not ln(factor)")
     if steps == right - 1:
-        return verdict(False, f"round up: after {right - 1} steps the gradient is only {(1 / factor) ** (right - 1):.4g} times smaller")
+        return verdict(False, f"round up: after that many steps the gradient is not yet {shrink:g} times smaller")
     return verdict(False, f"{steps:g} is not it: solve factor**k = 1/{shrink:g} for k, then round up")
