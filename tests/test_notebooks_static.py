@@ -64,6 +64,11 @@ class TestLesson:
             assert QUICK_BANNER not in text, "outputs come from a quick run: refresh with `make notebooks`"
             assert not re.search(r" at 0x[0-9a-f]+", text), f"memory address in output of:\n{cell.source[:200]}"
 
+    def test_no_check_echoes_true_or_false_under_its_verdict(self, path):
+        for cell, out in outputs(load(path)):
+            shown = out.get("data", {}).get("text/plain", "") if out.output_type == "execute_result" else ""
+            assert shown not in ("True", "False"), f"a stray {shown} under:\n{cell.source[:200]}"
+
     def test_metadata_normalised(self, path):
         nb = load(path)
         assert nb.metadata.kernelspec.name == "python3"
