@@ -14,6 +14,8 @@ import functools
 import inspect
 import math
 
+from nnzero.source import show_source
+
 NOT_ANSWERED = "… not answered yet"
 
 
@@ -115,8 +117,6 @@ def solution(check):
     if worked is None:
         name = getattr(check, "__name__", type(check).__name__)
         raise ValueError(f"{name} has no worked solution: pass the check of an exercise, e.g. solution(check_softplus)")
-    from nnzero.source import show_source
-
     return show_source(worked)
 
 
