@@ -1,7 +1,7 @@
 """Lesson 12's model zoo on the shipped names and on the reference names.txt.
 
 Runs the zoo exactly as notebooks/12_makemore_model_zoo.ipynb does (the same
-`nnzero.makemore.zoo.run_zoo` call: the same step counts, about 50 CPU seconds of
+`nnzero.studies.zoo.run_zoo` call: the same step counts, about 50 CPU seconds of
 training per type on the development machine, split seed 42, seed 3407, 11 validation
 scores per run, 1,000 samples) on each file, and prints the zoo's table for each: params,
 steps, batch, CPU ms/step, CPU seconds of training, final val and test loss, and the
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from common import SPLIT_SEED, add_files_argument, machine, read
-from nnzero.makemore.zoo import format_table, results_to_dict, run_zoo
+from nnzero.studies.zoo import format_table, results_to_dict, run_zoo
 
 # The lesson's settings cell (full run): training steps per type, fixed in advance.
 STEPS = {"bigram": 90_000, "mlp": 10_700, "wavenet": 3_000, "rnn": 18_500, "lstm": 7_500, "gru": 8_500, "transformer": 1_600}

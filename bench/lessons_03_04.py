@@ -21,7 +21,7 @@ import argparse
 import time
 
 from common import SPLIT_SEED, add_files_argument, machine, read
-from nnzero.makemore import window_mlp as wm
+from nnzero.scratch import window_mlp as wm
 from nnzero.makemore.data import Vocab, WindowDataset, split_words
 from nnzero.makemore.models.bigram import BigramCounts
 

@@ -6,10 +6,10 @@ and test splits (80/10/10, split seed 42), BatchNorm in inference mode:
 
 * 05: the deep MLP, context 6, embeddings of 16, five tanh layers of 100 with BatchNorm,
   Kaiming init; 12,000 SGD steps of 128 windows, lr 0.2 then 0.02
-  (nnzero.makemore.deep_mlp.train);
+  (nnzero.scratch.deep_mlp.train);
 * 06: the one-layer MLP with BatchNorm, context 6, embeddings of 16, 200 hidden units,
   trained with the hand-written backward only; 12,000 steps of 128, lr 0.4 then 0.04
-  (nnzero.makemore.manual_backward.train_manual).
+  (nnzero.scratch.manual_backward.train_manual).
 
 The lecture reached validation 2.1057 (autograd) and 2.1099 (manual backward) on
 names.txt; the lessons' target is 2.11. Results: bench/BENCHMARKS.md.
@@ -21,9 +21,9 @@ import argparse
 import time
 
 from common import SPLIT_SEED, add_files_argument, machine, read
-from nnzero.makemore import deep_mlp
+from nnzero.scratch import deep_mlp
 from nnzero.makemore.data import Vocab, WindowDataset, split_words
-from nnzero.makemore.manual_backward import ManualMLP, train_manual
+from nnzero.scratch.manual_backward import ManualMLP, train_manual
 
 SEED = 42
 CONTEXT = 6

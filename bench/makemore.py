@@ -30,8 +30,8 @@ import torch
 from common import add_files_argument, machine, read
 from nnzero.makemore import checkpoint, sequence_splits
 from nnzero.makemore.models import REGISTRY, build_model, default_config
-from nnzero.makemore.train import evaluate, recommended_train_config, train
-from nnzero.makemore.zoo import median_step_seconds
+from nnzero.makemore.training import evaluate, recommended_train_config, train
+from nnzero.studies.zoo import median_step_seconds
 
 TIMING_STEPS = 40
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from nnzero.exercises import makemore_basics as ex
-from nnzero.makemore import window_mlp as wm
+from nnzero.scratch import window_mlp as wm
 from nnzero.makemore.data import Vocab
 
 WORDS = ["emma", "ava", "ella", "liam", "noah", "anna", "mia", "leo"]

@@ -9,7 +9,7 @@ verdict line and returns a Verdict (true when right).
 import math
 
 from nnzero.exercises import Verdict, as_number, check_number, exercise_check, verdict
-from nnzero.lr import schedules as S
+from nnzero import schedules as S
 
 
 

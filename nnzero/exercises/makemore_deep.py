@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from nnzero.exercises import Verdict, check_number, exercise_check, verdict
-from nnzero.makemore.deep_mlp import GAINS, BatchNorm1d, Linear
+from nnzero.scratch.deep_mlp import GAINS, BatchNorm1d, Linear
 
 D = torch.float64
 

@@ -18,10 +18,12 @@ experiment runner behind the learning-rate lessons.
                               peak_lrs=[1e-3, 3e-3], seeds=[0, 1, 2], steps=3000)
     print(format_summary(results)); plot_curves(results); plot_sensitivity(results)
 
-Modules: ``schedules`` (the schedules, :func:`to_torch`, :func:`plot_schedules`),
-``range_test`` (the range test and its plot), ``experiments`` (the cached runner, its
-summary and plots). ``nnzero.lr`` uses makemore's models and training loop as its test
-bed; makemore never imports it.
+The schedules (with :func:`to_torch` and :func:`plot_schedules`) live in
+``nnzero.schedules``, which imports only torch, so the makemore tool can train with the
+very schedules the lessons teach; they are re-exported here. Modules: ``range_test``
+(the range test and its plot), ``experiments`` (the cached runner, its summary and
+plots). ``nnzero.lr`` uses makemore's models and training loop as its test bed;
+makemore never imports it.
 """
 
 from nnzero.lr.experiments import (
@@ -36,7 +38,7 @@ from nnzero.lr.experiments import (
     summary,
 )
 from nnzero.lr.range_test import RangeTestResult, lr_range_test, plot_range_test
-from nnzero.lr.schedules import (
+from nnzero.schedules import (
     SCHEDULES,
     Schedule,
     constant,

@@ -40,7 +40,7 @@ from tqdm import tqdm
 import nnzero
 from nnzero.makemore.data import load_words, sequence_splits
 from nnzero.makemore.models import ModelConfig, build_model, default_config
-from nnzero.makemore.train import recommended_train_config, train
+from nnzero.makemore.training import recommended_train_config, train
 
 SPLIT_SEED = 42  # the lectures' split of the words into train / val / test
 CACHE_FORMAT = 1  # bump when the JSON layout changes, so old files are not misread

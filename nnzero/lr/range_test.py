@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from nnzero.makemore.train import TrainConfig, draw_batch, make_optimizer, training_step
+from nnzero.makemore.training import TrainConfig, draw_batch, make_optimizer, training_step
 
 RULES = {
     "steepest": "the learning rate where the smoothed loss falls fastest per decade of learning rate (before its minimum)",

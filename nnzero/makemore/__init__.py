@@ -19,8 +19,11 @@ lessons take apart::
     print(format_samples(samples, classify(samples, splits)))
 
 Modules: ``data`` (words, vocabulary, splits, datasets), ``models`` (the seven types,
-one file a paper), ``train`` (the loop, evaluation), ``checkpoint`` (atomic, safe
-files), ``sample`` (generation), ``cli`` (the ``makemore`` command).
+one file a paper), ``training`` (the loop, evaluation), ``muon`` (the optimiser of the
+transformer's matrices), ``checkpoint`` (atomic, safe files), ``sample`` (generation),
+``cli`` (the ``makemore`` command). This package is the tool only: what the lessons
+build in plain tensors lives in ``nnzero.scratch``, what they measure about trained
+models in ``nnzero.studies``.
 """
 
 from nnzero.makemore.checkpoint import CheckpointError
@@ -36,7 +39,7 @@ from nnzero.makemore.data import (
 )
 from nnzero.makemore.models import REGISTRY, ModelConfig, build_model, default_config
 from nnzero.makemore.sample import classify, format_samples, generate
-from nnzero.makemore.train import History, TrainConfig, evaluate, recommended_train_config, train
+from nnzero.makemore.training import History, TrainConfig, evaluate, recommended_train_config, train
 
 __all__ = [
     "CheckpointError",

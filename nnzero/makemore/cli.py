@@ -26,7 +26,7 @@ from nnzero.makemore.data import DataError, SequenceDataset, Splits, Vocab, load
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.models.config import ModelConfig
 from nnzero.makemore.sample import classify, format_samples, generate
-from nnzero.makemore.train import OPTIMIZERS, TrainConfig, evaluate, recommended_train_config, resolve_device, train
+from nnzero.makemore.training import OPTIMIZERS, TrainConfig, evaluate, recommended_train_config, resolve_device, train
 
 PROG = "makemore"
 DEFAULT_TYPE = "transformer"

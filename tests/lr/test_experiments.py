@@ -22,7 +22,7 @@ from nnzero.lr.experiments import (  # noqa: E402
     run_experiments,
     summary,
 )
-from nnzero.lr.schedules import constant, one_cycle, warmup_cosine  # noqa: E402
+from nnzero.schedules import constant, one_cycle, warmup_cosine  # noqa: E402
 
 WORDS = (
     "emma olivia ava isabella sophia mia amelia harper evelyn abigail emily ella elizabeth camila luna sofia "

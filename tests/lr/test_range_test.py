@@ -11,7 +11,7 @@ import torch  # noqa: E402
 from nnzero.lr import range_test  # noqa: E402
 from nnzero.lr.range_test import lr_range_test, plot_range_test  # noqa: E402
 from nnzero.makemore import ModelConfig, SequenceDataset, TrainConfig, Vocab, WindowDataset, build_model  # noqa: E402
-from nnzero.makemore.train import make_optimizer  # noqa: E402
+from nnzero.makemore.training import make_optimizer  # noqa: E402
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail", "emily", "ella"]
 

@@ -12,7 +12,7 @@ import pytest
 
 from nnzero.makemore import checkpoint, cli
 from nnzero.makemore.models import REGISTRY
-from nnzero.makemore.train import warmup_cosine
+from nnzero.makemore.training import warmup_cosine
 
 # Tiny models and runs: the point is the plumbing, not the loss.
 TINY = {

@@ -24,7 +24,7 @@ from nnzero.makemore.models import (
     default_config,
 )
 from nnzero.makemore.models.wavenet import GatedResidualUnit, dilations
-from nnzero.makemore.train import TrainConfig, make_optimizer
+from nnzero.makemore.training import TrainConfig, make_optimizer
 
 V, BLOCK = 11, 8
 TINY = {

@@ -8,7 +8,7 @@ from nnzero.makemore import checkpoint
 from nnzero.makemore.data import SequenceDataset, Vocab
 from nnzero.makemore.models import build_model, default_config
 from nnzero.makemore.muon import Muon, Together, orthogonalize
-from nnzero.makemore.train import TrainConfig, make_optimizer, train
+from nnzero.makemore.training import TrainConfig, make_optimizer, train
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
          "ella", "avery", "scarlett", "grace", "chloe", "lily", "aria", "zoey", "nora", "layla"]

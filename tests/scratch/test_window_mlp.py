@@ -1,4 +1,4 @@
-"""nnzero.makemore.window_mlp: the lecture's MLP as plain tensors computes what torch.nn
+"""nnzero.scratch.window_mlp: the lecture's MLP as plain tensors computes what torch.nn
 computes, trains by plain SGD with the step decay it promises, sweeps rates
 exponentially, evaluates and samples reproducibly, and refuses bad input in one line."""
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnzero.makemore import window_mlp as wm
+from nnzero.scratch import window_mlp as wm
 from nnzero.makemore.data import Vocab, WindowDataset
 
 

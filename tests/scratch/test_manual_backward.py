@@ -1,4 +1,4 @@
-"""nnzero.makemore.manual_backward: every hand-written gradient equals torch autograd's in
+"""nnzero.scratch.manual_backward: every hand-written gradient equals torch autograd's in
 float64, the BatchNorm statistics equal torch.nn.BatchNorm1d's, training with the manual
 backward follows autograd's trajectory, and `compare` tells right from wrong."""
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnzero.makemore.manual_backward import (
+from nnzero.scratch.manual_backward import (
     ManualMLP,
     batchnorm_backward,
     compare,

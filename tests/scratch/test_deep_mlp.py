@@ -1,4 +1,4 @@
-"""nnzero.makemore.deep_mlp: the plain-tensor layers equal torch.nn's, the builder's
+"""nnzero.scratch.deep_mlp: the plain-tensor layers equal torch.nn's, the builder's
 initialisation does what lesson 05 says, training learns, and the diagnostics report
 what is there without changing the model."""
 
@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnzero.makemore import deep_mlp as dm
+from nnzero.scratch import deep_mlp as dm
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnzero.makemore.inspect import gradient_through_time
+from nnzero.studies.gradients import gradient_through_time
 from nnzero.makemore.models import ModelConfig, build_model
 
 V, T = 7, 6

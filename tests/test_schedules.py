@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch.optim import lr_scheduler
 
-from nnzero.lr import schedules as S
+from nnzero import schedules as S
 from nnzero.makemore import SequenceDataset, TrainConfig, Vocab, build_model, default_config, train
 
 TOLERANCE = 1e-12

@@ -1,4 +1,4 @@
-"""nnzero.makemore.train and .checkpoint: the training loop, evaluation, exact resume, and
+"""nnzero.makemore.training and .checkpoint: the training loop, evaluation, exact resume, and
 atomic checkpoints, tested on a tiny stand-in model so the loop is checked on its own."""
 
 import dataclasses
@@ -16,7 +16,7 @@ from nnzero.makemore import checkpoint
 from nnzero.makemore.checkpoint import CheckpointError
 from nnzero.makemore.data import SequenceDataset, Vocab, WindowDataset
 from nnzero.makemore.models import REGISTRY, build_model, default_config
-from nnzero.makemore.train import (
+from nnzero.makemore.training import (
     History,
     TrainConfig,
     draw_batch,

@@ -1,4 +1,4 @@
-"""nnzero.makemore.zoo: every type trained under one budget, on a tiny word list."""
+"""nnzero.studies.zoo: every type trained under one budget, on a tiny word list."""
 
 import json
 import math
@@ -7,8 +7,8 @@ import pytest
 
 from nnzero.makemore.data import SequenceDataset, Vocab, split_words
 from nnzero.makemore.models import REGISTRY, build_model, default_config
-from nnzero.makemore.train import recommended_train_config
-from nnzero.makemore.zoo import format_table, median_step_seconds, results_to_dict, run_zoo, steps_for_seconds
+from nnzero.makemore.training import recommended_train_config
+from nnzero.studies.zoo import format_table, median_step_seconds, results_to_dict, run_zoo, steps_for_seconds
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
          "ella", "avery", "scarlett", "grace", "chloe", "lily", "aria", "zoey", "nora", "layla",

@@ -27,7 +27,7 @@ import torch
 from nnzero.makemore.data import Splits, Vocab, load_words, sequence_splits
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.sample import classify, generate
-from nnzero.makemore.train import History, draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
+from nnzero.makemore.training import History, draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
 
 
 @dataclass
