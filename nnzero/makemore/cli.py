@@ -151,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--grad-clip", type=_number(float, 0), metavar="NORM",
                           help=f"clip the gradient norm to this, 0 = off (default: {_default_by_type('grad_clip')})")
     training.add_argument("--warmup-steps", type=_number(int, 0), metavar="N",
-                          help=f"raise the learning rate linearly from 0 over N steps (default: {_default_by_type('warmup_steps')})")
+                          help=f"raise the learning rate linearly over N steps, as (step + 1) / (N + 1) of its peak "
+                               f"(default: {_default_by_type('warmup_steps')})")
     training.add_argument("--final-lr-fraction", type=_number(float, 0), metavar="F",
                           help="decay the learning rate along a cosine to F times its peak by the last step, "
                                f"1 = constant (default: {_default_by_type('final_lr_fraction')})")

@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from nnzero import schedules
 from nnzero.makemore import checkpoint
 from nnzero.makemore.muon import Muon, Together
 
@@ -51,7 +52,7 @@ class TrainConfig:
     weight_decay: float = 0.01  # decoupled weight decay, on weight matrices only
     betas: tuple = (0.9, 0.99)  # AdamW's averaging rates for the gradient and its square
     grad_clip: float | None = None  # clip the gradient's global norm to this; None = no clipping
-    warmup_steps: int = 0  # raise the rate linearly from 0 over this many steps (with lr_schedule=None)
+    warmup_steps: int = 0  # raise the rate linearly over this many steps, as (t + 1) / (W + 1) (with lr_schedule=None)
     final_lr_fraction: float = 1.0  # cosine decay to this fraction of the rate by max_steps; 1.0 = constant
     eval_interval: int = 500  # evaluate on the whole validation set every this many steps
     eval_batch_size: int = 512  # words per forward pass during evaluation (memory, not results)
@@ -140,18 +141,16 @@ def recommended_train_config(model_type: str, **overrides) -> TrainConfig:
     return TrainConfig(**{**settings[model_type], **overrides})
 
 
-def warmup_cosine(step: int, max_steps: int, warmup_steps: int, final_fraction: float) -> float:
-    """The learning-rate multiplier at ``step`` for linear warmup then cosine decay.
-
-    ``(step + 1) / warmup_steps`` during warmup, then
-    ``final + (1 - final) * (1 + cos(pi * progress)) / 2`` with ``progress`` going from 0 at
-    the end of warmup to 1 at ``max_steps``. With ``final_fraction=1`` and no warmup it is
-    the constant 1.
+def config_schedule(config: TrainConfig) -> schedules.Schedule:
+    """The learning-rate schedule a :class:`TrainConfig` describes, from ``nnzero.schedules``
+    (the same functions lesson 13 teaches): ``warmup_cosine(max_steps, warmup_steps,
+    floor=final_lr_fraction)``, a linear warmup as ``(t + 1) / (W + 1)`` then a cosine to
+    the floor at ``max_steps``. Constant by default (no warmup, floor 1). A run that ends
+    before its warmup does only ever sees the warmup, so it gets ``linear_warmup``.
     """
-    if step < warmup_steps:
-        return (step + 1) / warmup_steps
-    progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))
-    return final_fraction + (1 - final_fraction) * 0.5 * (1 + math.cos(math.pi * progress))
+    if config.warmup_steps >= config.max_steps:
+        return schedules.linear_warmup(config.warmup_steps) if config.warmup_steps else schedules.constant()
+    return schedules.warmup_cosine(config.max_steps, config.warmup_steps, floor=config.final_lr_fraction)
 
 
 @dataclass
@@ -418,7 +417,7 @@ def train(
       ``(logits, loss)``.
     - ``lr_schedule``: a function of the step (0, 1, 2, ...) giving a multiplier of
       ``config.learning_rate``, applied before every step, like ``torch.optim.lr_scheduler.LambdaLR``
-      stepped once per step; None uses the config's own :func:`warmup_cosine`
+      stepped once per step; None uses the config's own, :func:`config_schedule`
       (``warmup_steps``, ``final_lr_fraction``; constant by default).
     - Evaluates on the whole validation set every ``config.eval_interval`` steps (from
       step 0) and at the end. With a ``work_dir``, writes ``best.pt`` whenever the
@@ -438,6 +437,7 @@ def train(
     device = resolve_device(config.device)
     model.to(device)
     optimizer = make_optimizer(model, config)
+    lr_schedule = config_schedule(config) if lr_schedule is None else lr_schedule
     batch_generator = torch.Generator().manual_seed(config.seed)
     history = History()
     if state is not None:
@@ -513,10 +513,7 @@ def train(
                 break
 
             started, cpu_started = time.perf_counter(), time.process_time()
-            if lr_schedule is None:
-                multiplier = warmup_cosine(step, config.max_steps, config.warmup_steps, config.final_lr_fraction)
-            else:
-                multiplier = float(lr_schedule(step))
+            multiplier = float(lr_schedule(step))
             if not multiplier >= 0 or math.isinf(multiplier):
                 raise ValueError(f"lr_schedule({step}) returned {multiplier}; it must give a finite multiplier >= 0")
             lr = config.learning_rate * multiplier

@@ -12,7 +12,7 @@ import pytest
 
 from nnzero.makemore import checkpoint, cli
 from nnzero.makemore.models import REGISTRY
-from nnzero.makemore.training import warmup_cosine
+from nnzero.makemore.training import config_schedule
 
 # Tiny models and runs: the point is the plumbing, not the loss.
 TINY = {
@@ -134,7 +134,7 @@ def test_ctrl_c_saves_last_pt_exits_130_and_resume_finishes_the_run(words_file, 
         def press_ctrl_c(step):  # the run's own schedule, plus a Ctrl-C at step 4
             if step == 4:
                 os.kill(os.getpid(), signal.SIGINT)
-            return warmup_cosine(step, config.max_steps, config.warmup_steps, config.final_lr_fraction)
+            return config_schedule(config)(step)
 
         return real_train(model, train_data, val_data, config, lr_schedule=press_ctrl_c, **kwargs)
 

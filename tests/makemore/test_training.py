@@ -19,14 +19,15 @@ from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.training import (
     History,
     TrainConfig,
+    config_schedule,
     draw_batch,
     evaluate,
     make_optimizer,
     recommended_train_config,
     resolve_device,
     train,
-    warmup_cosine,
 )
+from nnzero.schedules import warmup_cosine
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
          "ella", "avery", "scarlett", "grace", "chloe", "lily", "aria", "zoey", "nora", "layla"]
@@ -306,7 +307,7 @@ def test_config_warmup_cosine_matches_torch_linear_then_cosine(data):
     parameter = nn.Parameter(torch.zeros(1))
     optimizer = torch.optim.AdamW([parameter], lr=1e-2)
     scheduler = torch.optim.lr_scheduler.SequentialLR(optimizer, [
-        torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1 / warmup, total_iters=warmup - 1),
+        torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1 / (warmup + 1), total_iters=warmup),
         torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps - warmup, eta_min=final * 1e-2),
     ], milestones=[warmup])
     expected = []
@@ -317,11 +318,25 @@ def test_config_warmup_cosine_matches_torch_linear_then_cosine(data):
     assert history.lr == pytest.approx(expected, rel=1e-12)
 
 
-def test_warmup_cosine_is_constant_by_default_and_ends_at_the_floor():
-    assert [warmup_cosine(s, 10, 0, 1.0) for s in range(12)] == [1.0] * 12
-    assert warmup_cosine(0, 10, 0, 0.1) == 1.0
-    assert warmup_cosine(10, 10, 0, 0.1) == pytest.approx(0.1)
-    assert warmup_cosine(1, 10, 4, 0.0) == pytest.approx(0.5)
+def test_the_tool_trains_with_the_schedule_lesson_13_teaches():
+    """One warmup convention: a TrainConfig's schedule is nnzero.schedules.warmup_cosine."""
+    tool = config_schedule(recommended_train_config("gru", max_steps=1_000))
+    taught = warmup_cosine(1_000, 200, floor=0.05)
+    assert [tool(t) for t in range(1_100)] == [taught(t) for t in range(1_100)]
+    assert (tool(0), tool(199), tool(200)) == pytest.approx((1 / 201, 200 / 201, 1.0), rel=1e-12)
+
+
+def test_the_config_schedule_is_constant_by_default_and_ends_at_the_floor():
+    assert [config_schedule(config(max_steps=10))(s) for s in range(12)] == [1.0] * 12
+    decaying = config_schedule(config(max_steps=10, final_lr_fraction=0.1))
+    assert decaying(0) == 1.0 and decaying(10) == pytest.approx(0.1)
+    assert config_schedule(config(max_steps=10, warmup_steps=4, final_lr_fraction=0.0))(1) == pytest.approx(2 / 5)
+
+
+def test_a_run_shorter_than_its_warmup_only_warms_up():
+    short = config_schedule(config(max_steps=50, warmup_steps=200))
+    assert [short(t) for t in range(50)] == pytest.approx([(t + 1) / 201 for t in range(50)])
+    assert config_schedule(config(max_steps=0))(0) == 1.0
 
 
 def test_negative_lr_multiplier_is_refused(data):
