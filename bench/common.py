@@ -12,11 +12,10 @@ import platform
 
 import torch
 
-from nnzero.makemore.data import load_words
+from nnzero.makemore.data import SPLIT_SEED, load_words  # noqa: F401 (SPLIT_SEED: the scripts' split)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = os.path.join(os.path.dirname(ROOT), "shared", "data", "names.txt")  # 32,033 names: benchmarks only
-SPLIT_SEED = 42  # the lectures' split, and the makemore tool's
 
 
 def machine() -> str:

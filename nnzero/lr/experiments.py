@@ -38,11 +38,11 @@ import torch
 from tqdm import tqdm
 
 import nnzero
-from nnzero.makemore.data import load_words, sequence_splits
+from nnzero.makemore.checkpoint import atomic_write
+from nnzero.makemore.data import SPLIT_SEED, load_words, sequence_splits, words_sha256
 from nnzero.makemore.models import ModelConfig, build_model, default_config
 from nnzero.makemore.training import recommended_train_config, train
 
-SPLIT_SEED = 42  # the lectures' split of the words into train / val / test
 CACHE_FORMAT = 1  # bump when the JSON layout changes, so old files are not misread
 COLUMNS = ("schedule", "peak_lr", "seed", "final_val", "best_val", "steps_to_target", "wall_seconds")
 
@@ -128,10 +128,6 @@ class Results:
         return [run.final_val for run in self.runs if run.schedule == schedule and run.peak_lr == peak_lr]
 
 
-def _data_sha256(words) -> str:
-    return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
-
-
 def _multipliers_sha256(schedule, steps) -> str:
     values = [float(schedule(step)) for step in range(steps)]
     return hashlib.sha256(repr(values).encode("utf-8")).hexdigest()
@@ -161,9 +157,8 @@ def _load_run(path: Path, settings: dict) -> Run | None:
 def _save_run(path: Path, settings: dict, run: Run) -> None:
     """Write the run atomically: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps({"settings": settings, "run": asdict(run)}, indent=1), encoding="utf-8")
-    os.replace(partial, path)
+    text = json.dumps({"settings": settings, "run": asdict(run)}, indent=1)
+    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
 
 
 def _check_list(name, values, kind):
@@ -239,7 +234,7 @@ def run_experiments(
     vocab, _, (train_data, val_data, _) = sequence_splits(words, seed=SPLIT_SEED)
     model_config = default_config(model_type, len(vocab), train_data.block_size)
     model_config = ModelConfig.from_dict({**model_config.to_dict(), **(model_overrides or {})})
-    data_sha256 = _data_sha256(words)
+    data_sha256 = words_sha256(words)
     cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
 
     runs, trained = [], 0

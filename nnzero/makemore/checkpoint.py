@@ -34,18 +34,23 @@ class CheckpointError(ValueError):
 
 
 def save(path, payload: dict) -> None:
-    """Write ``payload`` to ``path`` atomically: all of it, or (after a failure) nothing new.
+    """Write ``payload`` to ``path`` atomically (:func:`atomic_write`), with ``torch.save``."""
+    atomic_write(path, lambda file: torch.save(payload, file))
 
-    The bytes go to a temporary file in the same directory, which is then renamed over
-    ``path`` with ``os.replace`` (an atomic rename on POSIX and Windows). A crash, a full
-    disk or Ctrl-C half way through leaves the previous checkpoint at ``path`` untouched,
-    and the temporary file is removed.
+
+def atomic_write(path, write) -> None:
+    """Write a file atomically: all of it, or (after a failure) nothing new.
+
+    ``write(file)`` writes the bytes to a temporary file in the same directory, which is
+    then renamed over ``path`` with ``os.replace`` (an atomic rename on POSIX and
+    Windows). A crash, a full disk or Ctrl-C half way through leaves the previous file at
+    ``path`` untouched, and the temporary file is removed.
     """
     path = Path(path)
     descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as file:
-            torch.save(payload, file)
+            write(file)
             file.flush()
             # Make sure the bytes are on disk before the rename makes them the checkpoint.
             os.fsync(file.fileno())

@@ -13,7 +13,6 @@ nothing written: every check runs before the work directory is touched.
 
 import argparse
 import dataclasses
-import hashlib
 import math
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ import torch
 
 from nnzero.makemore import checkpoint
 from nnzero.makemore.checkpoint import CheckpointError
-from nnzero.makemore.data import DataError, SequenceDataset, Splits, Vocab, load_words, split_words
+from nnzero.makemore.data import SPLIT_SEED, DataError, SequenceDataset, Splits, Vocab, load_words, split_words, words_sha256
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.models.config import ModelConfig
 from nnzero.makemore.sample import classify, format_samples, generate
@@ -31,7 +30,6 @@ from nnzero.makemore.training import OPTIMIZERS, TrainConfig, evaluate, recommen
 PROG = "makemore"
 DEFAULT_TYPE = "transformer"
 # The lectures' split. Fixed, not --seed, so runs with different seeds share one test set.
-SPLIT_SEED = 42
 # Command-line flags that set ModelConfig fields and TrainConfig fields (same names).
 SIZE_FLAGS = ("n_layer", "n_embd", "n_embd2", "n_head", "context", "dropout")
 TRAIN_FLAGS = ("max_steps", "batch_size", "optimizer", "learning_rate", "weight_decay", "grad_clip", "warmup_steps",
@@ -225,9 +223,8 @@ class _Run:
 
 
 def _data_record(input_file, words, dedupe: bool) -> dict:
-    digest = hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
     path = str(Path(input_file).resolve()) if input_file is not None else None
-    return {"path": path, "sha256": digest, "lines": len(words), "split_seed": SPLIT_SEED, "dedupe": dedupe}
+    return {"path": path, "sha256": words_sha256(words), "lines": len(words), "split_seed": SPLIT_SEED, "dedupe": dedupe}
 
 
 def _source(data: dict) -> str:

@@ -14,6 +14,7 @@ learn when a word ends). No character ever gets index 0, so a word can hold any
 character at all, including '.'.
 """
 
+import hashlib
 import math
 import random
 from pathlib import Path
@@ -187,7 +188,15 @@ class Splits(NamedTuple):
     test: list[str]
 
 
-def split_words(words, seed: int = 42, fractions=(0.8, 0.1, 0.1), dedupe: bool = False) -> Splits:
+SPLIT_SEED = 42  # the lectures' split of the words into train / val / test (random.seed(42))
+
+
+def words_sha256(words) -> str:
+    """A fingerprint of a list of words: the sha256 of the words joined by newlines."""
+    return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()
+
+
+def split_words(words, seed: int = SPLIT_SEED, fractions=(0.8, 0.1, 0.1), dedupe: bool = False) -> Splits:
     """Shuffle the words with a seeded generator and cut them into train, val and test.
 
     The same words and seed always give the same split (the generator is private, so no
@@ -297,7 +306,7 @@ class SequenceDataset(torch.utils.data.Dataset):
         return word in self._word_set
 
 
-def sequence_splits(words, seed: int = 42) -> tuple[Vocab, Splits, tuple[SequenceDataset, SequenceDataset, SequenceDataset]]:
+def sequence_splits(words, seed: int = SPLIT_SEED) -> tuple[Vocab, Splits, tuple[SequenceDataset, SequenceDataset, SequenceDataset]]:
     """``(vocab, splits, (train, val, test))``: the vocabulary of ``words``, their 80/10/10
     split (:func:`split_words` with ``seed``; 42 is the makemore tool's) and the three
     parts as :class:`SequenceDataset` rows, padded to the longest word + 1 (``train.block_size``)."""

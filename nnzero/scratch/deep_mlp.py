@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from nnzero.scratch.window_mlp import step_decay
+
 # |tanh| above this counts as saturated: the local gradient 1 - t**2 is below 0.06 there,
 # so almost nothing flows back through the unit.
 SATURATION = 0.97
@@ -254,11 +256,6 @@ class History:
     lr: list = field(default_factory=list)
     ratio_steps: list = field(default_factory=list)
     update_ratio: dict = field(default_factory=dict)
-
-
-def step_decay(step: int, steps: int, lr: float, decay_at: float = 0.5, factor: float = 0.1) -> float:
-    """The lectures' schedule: ``lr`` until ``decay_at`` of the run, then ``lr * factor``."""
-    return lr if step < decay_at * steps else lr * factor
 
 
 def train(

@@ -27,6 +27,8 @@ autograd's and says whether they agree exactly, approximately, or not at all.
 import torch
 import torch.nn.functional as F
 
+from nnzero.scratch.window_mlp import step_decay
+
 
 def compare(name: str, manual, reference) -> str:
     """Print how a hand-computed gradient ``manual`` matches autograd's, return the verdict.
@@ -229,6 +231,6 @@ def train_manual(model: ManualMLP, X, Y, *, steps: int, batch_size: int = 32, lr
     for step in range(steps):
         ix = torch.randint(0, len(Y), (batch_size,), generator=generator)
         loss = model.forward(X[ix], Y[ix])
-        model.sgd_step(model.backward(), lr if step < decay_at * steps else lr * 0.1)
+        model.sgd_step(model.backward(), step_decay(step, steps, lr, decay_at))
         losses.append(loss.item())
     return losses

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from nnzero.makemore.data import Splits, Vocab, load_words, sequence_splits
+from nnzero.makemore.data import SPLIT_SEED, Splits, Vocab, load_words, sequence_splits
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.sample import classify, generate
 from nnzero.makemore.training import History, draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
@@ -81,7 +81,7 @@ def _check_types(types):
 def run_zoo(
     steps: dict,
     words=None,
-    split_seed: int = 42,
+    split_seed: int = SPLIT_SEED,
     seed: int = 3407,
     evaluations: int = 10,
     num_samples: int = 1000,
