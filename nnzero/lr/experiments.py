@@ -15,7 +15,8 @@ and returns a tidy table and the validation-loss curves::
 Every run is stored as one JSON file in ``cache_dir``, named by a hash of everything
 that determines its outcome (the model type and shape, the training settings, the
 schedule's name and its multiplier at every step, the data's sha256, the split, the
-torch release and the nnzero version). Calling again with the same settings reloads the runs
+torch release and ``TRAINING_ARITHMETIC``, which changes when what ``train()`` computes
+does; a new nnzero version that leaves it alone still loads the stored runs). Calling again with the same settings reloads the runs
 instead of training them, so a lesson shows stored results in seconds;
 ``regenerate=True`` trains them all again and overwrites the files. Changing any
 setting (even one step of a schedule) gives new files, never stale results.
@@ -37,14 +38,13 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-import nnzero
 from nnzero.makemore.checkpoint import atomic_write
 from nnzero.makemore.data import SPLIT_SEED, load_words, sequence_splits, words_sha256
 from nnzero.makemore.models import ModelConfig, build_model, default_config
-from nnzero.makemore.training import recommended_train_config, train
+from nnzero.makemore.training import TRAINING_ARITHMETIC, recommended_train_config, train
 
 CACHE_FORMAT = 1  # bump when the JSON layout changes, so old files are not misread
-COLUMNS = ("schedule", "peak_lr", "seed", "final_val", "best_val", "steps_to_target", "wall_seconds")
+COLUMNS = ("schedule", "peak_lr", "seed", "final_val", "best_val", "wall_seconds")
 
 
 def default_cache_dir() -> Path:
@@ -72,12 +72,6 @@ class Run:
     steps: list = field(default_factory=list)
     val: list = field(default_factory=list)
 
-    def steps_to_target(self, target_loss: float | None) -> int | None:
-        """The first evaluated step at which the validation loss was <= ``target_loss`` (None if never)."""
-        if target_loss is None:
-            return None
-        return next((step for step, loss in zip(self.steps, self.val) if loss <= target_loss), None)
-
 
 @dataclass
 class Results:
@@ -89,7 +83,6 @@ class Results:
     model_type: str
     steps: int
     runs: list
-    target_loss: float | None = None
     trained: int = 0
 
     @property
@@ -102,7 +95,6 @@ class Results:
                 "seed": run.seed,
                 "final_val": run.final_val,
                 "best_val": run.best_val,
-                "steps_to_target": run.steps_to_target(self.target_loss),
                 "wall_seconds": run.wall_seconds,
             }
             for run in self.runs
@@ -186,7 +178,6 @@ def run_experiments(
     cache_dir=None,
     batch_size: int | None = None,
     eval_interval: int | None = None,
-    target_loss: float | None = None,
     regenerate: bool = False,
     model_overrides: dict | None = None,
     train_overrides: dict | None = None,
@@ -209,8 +200,6 @@ def run_experiments(
       (e.g. a smaller transformer); ``train_overrides``: TrainConfig fields to change
       from :func:`recommended_train_config` (weight decay, gradient clipping...). The
       schedule replaces the recommended warmup and decay.
-    - ``target_loss``: the validation loss whose first crossing is ``steps_to_target``;
-      computed from the stored curves, so changing it never retrains.
     - ``cache_dir``: where each run's JSON lives (default :func:`default_cache_dir`);
       ``regenerate=True`` retrains every run and overwrites its file.
     - ``device``: "cpu" by default, so results are the same on every machine with this
@@ -269,7 +258,7 @@ def run_experiments(
             "split_seed": SPLIT_SEED,
             # The release, not the build: 2.13.0+cpu and 2.13.0+cu121 compute the same on the CPU.
             "torch": torch.__version__.split("+")[0],
-            "nnzero": nnzero.__version__,
+            "training_arithmetic": TRAINING_ARITHMETIC,
         }
         path = _run_path(cache_dir, settings)
         run = None if regenerate else _load_run(path, settings)
@@ -292,7 +281,7 @@ def run_experiments(
             _save_run(path, settings, run)
             trained += 1
         runs.append(run)
-    return Results(model_type=model_type, steps=steps, runs=runs, target_loss=target_loss, trained=trained)
+    return Results(model_type=model_type, steps=steps, runs=runs, trained=trained)
 
 
 def _mean_std(values):
@@ -306,9 +295,7 @@ def summary(results: Results) -> list[dict]:
 
     Keys: ``schedule``, ``peak_lr``, ``runs`` (seeds), ``final_val_mean``,
     ``final_val_std``, ``best_val_mean``, ``best_val_std`` (sample standard deviations,
-    NaN with one seed), ``reached_target`` (how many runs reached the target loss) and
-    ``steps_to_target_mean`` (over those runs; None if none did, or no target was set).
-    Ordered by schedule (as given), then peak LR.
+    NaN with one seed). Ordered by schedule (as given), then peak LR.
     """
     groups = {}
     for row in results.rows:
@@ -318,7 +305,6 @@ def summary(results: Results) -> list[dict]:
     for (name, peak_lr), rows in sorted(groups.items(), key=lambda item: (order[item[0][0]], item[0][1])):
         final_mean, final_std = _mean_std([row["final_val"] for row in rows])
         best_mean, best_std = _mean_std([row["best_val"] for row in rows])
-        reached = [row["steps_to_target"] for row in rows if row["steps_to_target"] is not None]
         table.append(
             {
                 "schedule": name,
@@ -328,8 +314,6 @@ def summary(results: Results) -> list[dict]:
                 "final_val_std": final_std,
                 "best_val_mean": best_mean,
                 "best_val_std": best_std,
-                "reached_target": len(reached),
-                "steps_to_target_mean": statistics.fmean(reached) if reached else None,
             }
         )
     return table

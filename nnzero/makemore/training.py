@@ -37,6 +37,12 @@ from nnzero.makemore.muon import Muon, Together
 OPTIMIZERS = ("adamw", "muon")
 
 
+# Raise this when a change makes train() compute something else for the same settings (the
+# loss, the update, the order of the batches): stored results keyed on it, such as lesson
+# 14's runs (nnzero.lr.run_experiments), are then trained anew instead of reused.
+TRAINING_ARITHMETIC = 2
+
+
 @dataclass
 class TrainConfig:
     """How to train: the optimiser's settings, how long, how often to evaluate, where.
