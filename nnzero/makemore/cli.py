@@ -36,8 +36,12 @@ TRAIN_FLAGS = ("max_steps", "batch_size", "optimizer", "learning_rate", "weight_
                "final_lr_fraction", "eval_interval")
 
 
-class UsageError(Exception):
-    """A request the command cannot carry out; the message is one line saying what to do."""
+class UsageError(ValueError):
+    """A request the command cannot carry out; the message is one line saying what to do.
+
+    Every ValueError that reaches :func:`main` (a config's or a model's check of a
+    setting, bad data, an unreadable checkpoint) is reported the same way: one line, exit
+    status 2. The checks live where the settings are defined; the command only catches."""
 
 
 # --- the parser -----------------------------------------------------------------------
@@ -182,7 +186,7 @@ def main(argv=None) -> int:
         return exit.code
     try:
         return _run(args)
-    except (UsageError, DataError, CheckpointError) as error:
+    except ValueError as error:  # UsageError, DataError, CheckpointError, and every config check
         return _fail(error, 2)
     except (FloatingPointError, OSError) as error:
         return _fail(error, 1)
@@ -237,11 +241,7 @@ def _new_run(args, work_dir: Path, say) -> _Run:
     splits = split_words(words, seed=SPLIT_SEED, dedupe=args.dedupe)
     vocab = Vocab.from_words(words)
     model_type = args.type or DEFAULT_TYPE
-    config = default_config(model_type, len(vocab), max(map(len, words)) + 1)
-    try:
-        config = dataclasses.replace(config, **_given(args, SIZE_FLAGS))
-    except ValueError as error:
-        raise UsageError(error) from None
+    config = dataclasses.replace(default_config(model_type, len(vocab), max(map(len, words)) + 1), **_given(args, SIZE_FLAGS))
     train_config = _train_config(recommended_train_config(model_type), args)
 
     existing = next((work_dir / name for name in ("last.pt", "best.pt") if (work_dir / name).exists()), None)
@@ -288,10 +288,7 @@ def _train_config(base: TrainConfig, args) -> TrainConfig:
     if overrides.get("grad_clip") == 0:
         overrides["grad_clip"] = None
     overrides["device"] = args.device
-    try:
-        return dataclasses.replace(base, **overrides)
-    except ValueError as error:
-        raise UsageError(error) from None
+    return dataclasses.replace(base, **overrides)
 
 
 def _differences(payload: dict, model_type: str, config: ModelConfig, data: dict) -> list[str]:
@@ -372,20 +369,10 @@ def _checkpoint_words(args, payload: dict, required: bool):
 # --- training and the report ----------------------------------------------------------
 
 
-def _build(model_type: str, config: ModelConfig):
-    try:
-        return build_model(model_type, config)
-    except ValueError as error:
-        raise UsageError(error) from None
-
-
 def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
-    try:
-        device = resolve_device(run.train_config.device)
-    except ValueError as error:
-        raise UsageError(error) from None
+    device = resolve_device(run.train_config.device)
     torch.manual_seed(run.train_config.seed)
-    model = _build(run.model_type, run.model_config)
+    model = build_model(run.model_type, run.model_config)
     block_size = run.model_config.block_size
     train_data, val_data, test_data = (SequenceDataset(words, run.vocab, block_size) for words in run.splits)
     # Check the sampling flags now, not after minutes of training (no samples are drawn).
@@ -430,11 +417,8 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
 def _sample_only(args, work_dir: Path, say) -> int:
     path, payload = _require_checkpoint(work_dir, ["best.pt", "last.pt"], "--sample-only")
     _check_flags_match(args, payload, path)
-    try:
-        device = resolve_device(args.device)
-    except ValueError as error:
-        raise UsageError(error) from None
-    model = _build(payload["model_type"], _stored_configs(payload, path)[0])
+    device = resolve_device(args.device)
+    model = build_model(payload["model_type"], _stored_configs(payload, path)[0])
     model.load_state_dict(payload["model"])
     model.to(device)
     vocab = Vocab.from_dict(payload["vocab"])
