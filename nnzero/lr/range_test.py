@@ -92,10 +92,8 @@ def lr_range_test(
     - ``rule``: ``"steepest"`` (default) or ``"min/10"`` (Smith's advice: an order of
       magnitude below the minimum); see :data:`RULES`. The moving average lags the
       losses by about ``smooth / (1 - smooth)`` steps (49 at 0.98), which pushes its
-      minimum late. On makemore's default transformer (shipped names, seed 0, AdamW
-      with nnzero 0.1.0's recommended settings, tuned peak 2e-3),
-      "steepest" gave 4.3e-3 with 100 steps and 1.8e-3 with 300; "min/10" gave 3.8e-2
-      and 8.3e-3. More ``steps`` make the curve sharper.
+      minimum late. More ``steps`` make the curve sharper; lesson 14 compares the rules
+      on real models.
     - ``optimizer``: the one training will use; by default what ``make_optimizer`` makes
       from ``config`` (default ``TrainConfig()``: AdamW; Muon and AdamW for
       ``optimizer="muon"``), whose ``grad_clip`` is also applied.

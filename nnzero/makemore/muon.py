@@ -27,10 +27,8 @@ which they found trains as well.
 
 ``torch.optim.Muon`` does the same arithmetic one matrix at a time in bfloat16. This one
 orthogonalises all the matrices of one shape at once, as a batch of float32 matrix
-products: the same update up to bfloat16's rounding (a test compares the two), at about
-half the cost on a CPU. On the 2-core development machine a training step of the makemore
-Transformer (16 matrices of 4 shapes, batches of 64 names) costs about 4 ms more with this
-Muon than with AdamW, and 6 to 8 ms more with torch's.
+products: the same update up to bfloat16's rounding (a test compares the two), at less
+cost on a CPU (bench/BENCHMARKS.md, "Muon for the transformer", has the timings).
 """
 
 import math

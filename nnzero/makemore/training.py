@@ -108,26 +108,21 @@ def recommended_train_config(model_type: str, **overrides) -> TrainConfig:
     Why they differ:
 
     - bigram: one table of logits, started at zero, that must climb to log-probabilities
-      of -8..0; makemore's 5e-4 leaves it far from converged after thousands of steps
-      (test 2.61 against the counts' 2.45), so it gets a large rate and big batches.
-      No weight decay: it would pull the table toward a uniform guess.
+      of -8..0; makemore's 5e-4 leaves it far from converged after thousands of steps,
+      so it gets a large rate and big batches. No weight decay: it would pull the table
+      toward a uniform guess.
     - every other type: a peak rate of 3e-3, reached by a linear warmup of 200 steps and
-      decayed along a cosine to 5% of it by the last step.
-      Measured on the names, this beats makemore's constant 5e-4 by a wide margin at equal
-      steps (bench/BENCHMARKS.md); the decay matters most at the end, where a constant rate
-      keeps the loss noisy.
+      decayed along a cosine to 5% of it by the last step; the decay matters most at the
+      end, where a constant rate keeps the loss noisy.
     - rnn, lstm, gru: the gradient norm clipped at 1, because gradients through many time
       steps can explode (Pascanu et al. 2013, "On the difficulty of training recurrent
       neural networks").
     - transformer: Muon for the weight matrices of its blocks (AdamW for the rest,
       :func:`make_optimizer`), batches of 64 names at a peak of 4e-3, and weight decay
-      0.1 (with its dropout) against overfitting. With AdamW, batches of 64 at 4e-3 beat
-      batches of 32 at 2e-3 (the earlier setting) by 0.026 in validation loss in 3
-      minutes of a 2-core CPU; more dropout or weight decay did worse, batches of 128 or
-      256 at higher rates as well, within 0.003. A Muon step costs about a fifth more
-      on that CPU, but the 7,900 that fit in 3 minutes end 0.03 lower in test loss than
-      AdamW's 9,200; 10,000 Muon steps get as low as 30,000 AdamW steps
-      (bench/BENCHMARKS.md).
+      0.1 (with its dropout) against overfitting.
+
+    Each choice was measured on the names against the alternatives; the figures, with
+    their dates and machines, are in bench/BENCHMARKS.md (the makemore section).
 
     ``max_steps`` is roughly what each type can do in a few minutes on a laptop CPU.
     Keyword ``overrides`` replace fields, e.g. ``recommended_train_config("mlp", seed=1)``.
