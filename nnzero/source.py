@@ -43,7 +43,7 @@ def show_source(*objects) -> Source:
     """
     if not objects:
         raise TypeError("show_source needs something to show, e.g. show_source(Value.__mul__)")
-    pieces, places = [], []
+    pieces, places = [], {}  # places: {file: ["55–58", ...]}, files in the order first met
     for obj in objects:
         target = inspect.unwrap(obj.fget if isinstance(obj, property) else obj)
         try:
@@ -55,5 +55,11 @@ def show_source(*objects) -> Source:
             ) from None
         pieces.append(textwrap.dedent("".join(lines)))
         name = path.relative_to(PACKAGE_ROOT.parent).as_posix() if path.is_relative_to(PACKAGE_ROOT) else path.name
-        places.append(f"`{name}`, lines {first}–{first + len(lines) - 1}")
-    return Source("\n".join(pieces), "From " + "; ".join(places) + ":")
+        places.setdefault(name, []).append(f"{first}–{first + len(lines) - 1}")
+    where = "; ".join(f"`{name}`, {_lines(spans)}" for name, spans in places.items())
+    return Source("\n".join(pieces), f"From {where}:")
+
+
+def _lines(spans):
+    """"lines 5–8", "lines 5–8 and 12–14", "lines 5–8, 12–14 and 20–22"."""
+    return "lines " + (spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + " and " + spans[-1])
