@@ -16,7 +16,7 @@ experiment runner behind the learning-rate lessons.
     results = run_experiments("transformer", {"constant": lambda n: constant(),
                                               "one-cycle": lambda n: one_cycle(n)},
                               peak_lrs=[1e-3, 3e-3], seeds=[0, 1, 2], steps=3000)
-    print(format_summary(results)); plot_curves(results); plot_sensitivity(results)
+    print(format_summary(results)); plot_runs(results); plot_sensitivity(results)
 
 The schedules (with :func:`to_torch` and :func:`plot_schedules`) live in
 ``nnzero.schedules``, which imports only torch, so the makemore tool can train with the
@@ -32,7 +32,7 @@ from nnzero.lr.experiments import (
     best_peaks,
     format_summary,
     gain_over,
-    plot_curves,
+    plot_runs,
     plot_sensitivity,
     run_experiments,
     summary,
@@ -76,7 +76,7 @@ __all__ = [
     "lr_range_test",
     "multi_step",
     "one_cycle",
-    "plot_curves",
+    "plot_runs",
     "plot_range_test",
     "plot_schedules",
     "plot_sensitivity",

@@ -10,7 +10,7 @@ and returns a tidy table and the validation-loss curves::
     )
     results.rows                      # one dict per run: schedule, peak_lr, seed, final_val, ...
     print(format_summary(results))    # mean ± std per schedule and peak LR
-    plot_curves(results); plot_sensitivity(results)
+    plot_runs(results); plot_sensitivity(results)
 
 Every run is stored as one JSON file in ``cache_dir``, named by a hash of everything
 that determines its outcome (the model type and shape, the training settings, the
@@ -359,7 +359,7 @@ def gain_over(results: Results, schedule: str, baseline: str = "constant") -> tu
     return gain, max(max(base) - min(base), max(other) - min(other))
 
 
-def plot_curves(results: Results, peak_lr: float | None = None, ax=None, title: str | None = None):
+def plot_runs(results: Results, peak_lr: float | None = None, ax=None, title: str | None = None):
     """Validation loss against the step, one line per schedule: the mean over seeds, and a
     band from the lowest to the highest seed at every evaluation.
 
@@ -374,7 +374,7 @@ def plot_curves(results: Results, peak_lr: float | None = None, ax=None, title: 
     for name, lr in chosen.items():
         runs = [run for run in results.runs if run.schedule == name and run.peak_lr == lr]
         if not runs:
-            raise ValueError(f"plot_curves: no runs of {name!r} at peak LR {lr}; the peak LRs are {results.peak_lrs}")
+            raise ValueError(f"plot_runs: no runs of {name!r} at peak LR {lr}; the peak LRs are {results.peak_lrs}")
         steps = runs[0].steps
         by_step = list(zip(*(run.val for run in runs)))
         mean = [statistics.fmean(values) for values in by_step]

@@ -92,7 +92,7 @@ class Muon(torch.optim.Optimizer):
         return loss
 
 
-class Together:
+class CombinedOptimizer:
     """Optimisers over separate parameters, used as one: ``param_groups`` lists all their
     groups (so a schedule sets every learning rate), and ``step``, ``zero_grad``,
     ``state_dict`` and ``load_state_dict`` go to each in turn."""

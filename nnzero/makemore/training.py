@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from nnzero import schedules
 from nnzero.makemore import checkpoint
-from nnzero.makemore.muon import Muon, Together
+from nnzero.makemore.muon import Muon, CombinedOptimizer
 
 
 OPTIMIZERS = ("adamw", "muon")
@@ -240,7 +240,7 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig):
     - ``"muon"``: :class:`~nnzero.makemore.muon.Muon` for the weight matrices inside the
       network (``model.hidden_matrices()``), AdamW for the rest (embedding tables, the output
       layer, biases, LayerNorm gains), both at ``config.learning_rate``; the two step
-      together (:class:`~nnzero.makemore.muon.Together`).
+      together (:class:`~nnzero.makemore.muon.CombinedOptimizer`).
 
     As in nanoGPT, the rule for weight decay is the parameter's shape: tensors with two or
     more dimensions (linear and recurrent weight matrices, embedding tables, convolution
@@ -267,7 +267,7 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig):
     adamw = torch.optim.AdamW(groups, lr=config.learning_rate, betas=config.betas, fused=fused or None)
     if not muon:
         return adamw
-    return Together(Muon(muon, lr=config.learning_rate, weight_decay=config.weight_decay), adamw)
+    return CombinedOptimizer(Muon(muon, lr=config.learning_rate, weight_decay=config.weight_decay), adamw)
 
 
 def draw_batch(X: torch.Tensor, Y: torch.Tensor, batch_size: int, generator: torch.Generator):

@@ -18,7 +18,7 @@ from nnzero.lr.experiments import (  # noqa: E402
     best_peaks,
     format_summary,
     gain_over,
-    plot_curves,
+    plot_runs,
     plot_sensitivity,
     run_experiments,
     summary,
@@ -191,7 +191,7 @@ def test_each_schedule_is_judged_at_its_own_best_peak():
 
 def test_plots_are_labelled():
     results = fake_results()
-    ax = plot_curves(results)
+    ax = plot_runs(results)
     assert ax.get_xlabel() == "step" and "validation loss" in ax.get_ylabel() and ax.get_title()
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["a (peak 0.001, 3 seeds)", "b (peak 0.001, 1 seed)"]  # each schedule at its best peak LR
@@ -204,7 +204,7 @@ def test_plots_are_labelled():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     plt.close(ax.figure)
     with pytest.raises(ValueError, match="no runs of 'b' at peak LR 0.01"):
-        plot_curves(results, peak_lr=1e-2)
+        plot_runs(results, peak_lr=1e-2)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import torch
 from nnzero.makemore import checkpoint
 from nnzero.makemore.data import SequenceDataset, Vocab
 from nnzero.makemore.models import build_model, default_config
-from nnzero.makemore.muon import Muon, Together, orthogonalize
+from nnzero.makemore.muon import Muon, CombinedOptimizer, orthogonalize
 from nnzero.makemore.training import TrainConfig, make_optimizer, train
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
@@ -80,7 +80,7 @@ def test_hidden_matrices_are_the_transformers_block_weights():
 def test_make_optimizer_muon_gives_every_parameter_to_exactly_one_optimizer():
     model = small_model("transformer")
     optimizer = make_optimizer(model, TrainConfig(optimizer="muon", learning_rate=0.01, weight_decay=0.2))
-    assert isinstance(optimizer, Together)
+    assert isinstance(optimizer, CombinedOptimizer)
     muon, adamw = optimizer.optimizers
     assert isinstance(muon, Muon) and isinstance(adamw, torch.optim.AdamW)
     owned = [id(p) for group in optimizer.param_groups for p in group["params"]]
