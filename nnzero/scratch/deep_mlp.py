@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from nnzero.scratch.window_mlp import step_decay
+from nnzero.scratch.loop import mean_cross_entropy, minibatch_sgd, step_decay
 
 # |tanh| above this counts as saturated: the local gradient 1 - t**2 is below 0.06 there,
 # so almost nothing flows back through the unit.
@@ -281,28 +281,27 @@ def train(
         raise ValueError(f"steps must be a whole number >= 0, not {steps!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 2 <= batch_size <= len(Y):
         raise ValueError(f"batch_size must be a whole number from 2 (BatchNorm needs two) to {len(Y)} (the data's size), not {batch_size!r}")
-    generator = torch.Generator().manual_seed(seed)
     parameters = model.parameters()
     weights = [(name, p) for name, p in model.named_parameters() if p.dim() == 2]
-    history = History(update_ratio={name: [] for name, _ in weights})
-    model.train()
-    for step in range(steps):
-        ix = torch.randint(0, len(Y), (batch_size,), generator=generator)
+    history = History(lr=[step_decay(t, steps, lr, decay_at) for t in range(steps)],
+                      update_ratio={name: [] for name, _ in weights})
+
+    def step(t, ix, rate):
         loss = F.cross_entropy(model(X[ix]), Y[ix])
         for p in parameters:
             p.grad = None
         loss.backward()
-
-        step_lr = step_decay(step, steps, lr, decay_at)
         with torch.no_grad():
             for p in parameters:
-                p -= step_lr * p.grad
-            if step % ratio_every == 0:
-                history.ratio_steps.append(step)
+                p -= rate * p.grad
+            if t % ratio_every == 0:
+                history.ratio_steps.append(t)
                 for name, p in weights:
-                    history.update_ratio[name].append(((step_lr * p.grad).std() / p.std()).log10().item())
-        history.loss.append(loss.item())
-        history.lr.append(step_lr)
+                    history.update_ratio[name].append(((rate * p.grad).std() / p.std()).log10().item())
+        return loss.item()
+
+    model.train()
+    history.loss = minibatch_sgd(step, len(Y), history.lr, batch_size, seed)
     return history
 
 
@@ -314,14 +313,11 @@ def evaluate(model: DeepMLP, X, Y, batch_size: int = 16384) -> float:
     """
     was_training = [getattr(layer, "training", None) for layer in model.layers]
     model.eval()
-    total = 0.0
-    for start in range(0, len(Y), batch_size):
-        logits = model(X[start : start + batch_size])
-        total += F.cross_entropy(logits, Y[start : start + batch_size], reduction="sum").item()
+    loss = mean_cross_entropy(model, X, Y, batch_size)
     for layer, training in zip(model.layers, was_training):
         if training is not None:
             layer.training = training
-    return total / len(Y)
+    return loss
 
 
 @torch.no_grad()

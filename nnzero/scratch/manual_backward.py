@@ -27,7 +27,7 @@ autograd's and says whether they agree exactly, approximately, or not at all.
 import torch
 import torch.nn.functional as F
 
-from nnzero.scratch.window_mlp import step_decay
+from nnzero.scratch.loop import minibatch_sgd, step_decay
 
 
 def compare(name: str, manual, reference) -> str:
@@ -226,11 +226,10 @@ def train_manual(model: ManualMLP, X, Y, *, steps: int, batch_size: int = 32, lr
         raise ValueError(f"steps must be a whole number >= 0, not {steps!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 2 <= batch_size <= len(Y):
         raise ValueError(f"batch_size must be a whole number from 2 (BatchNorm needs two) to {len(Y)} (the data's size), not {batch_size!r}")
-    generator = torch.Generator().manual_seed(seed)
-    losses = []
-    for step in range(steps):
-        ix = torch.randint(0, len(Y), (batch_size,), generator=generator)
+
+    def step(t, ix, rate):
         loss = model.forward(X[ix], Y[ix])
-        model.sgd_step(model.backward(), step_decay(step, steps, lr, decay_at))
-        losses.append(loss.item())
-    return losses
+        model.sgd_step(model.backward(), rate)
+        return loss.item()
+
+    return minibatch_sgd(step, len(Y), [step_decay(t, steps, lr, decay_at) for t in range(steps)], batch_size, seed)

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 import torch
 import torch.nn.functional as F
 
+from nnzero.scratch.loop import mean_cross_entropy, minibatch_sgd, step_decay
+
 
 class WindowMLP:
     """The five tensors of the MLP: ``C`` (vocab, n_embd), ``W1`` (context*n_embd, n_hidden),
@@ -96,11 +98,6 @@ def init_mlp(vocab_size: int, context: int = 3, n_embd: int = 10, n_hidden: int 
     return model
 
 
-def step_decay(step: int, steps: int, lr: float, decay_at: float = 0.5, factor: float = 0.1) -> float:
-    """The lecture's schedule: ``lr`` for the first ``decay_at`` of the steps, then ``lr * factor``."""
-    return lr if step < decay_at * steps else lr * factor
-
-
 def _check_data(model, X, Y, batch_size):
     if not isinstance(X, torch.Tensor) or not isinstance(Y, torch.Tensor) or X.dim() != 2 or Y.shape != X.shape[:1]:
         raise ValueError("X must be a (N, context) tensor of windows and Y an (N,) tensor of next tokens, as WindowDataset makes them")
@@ -147,12 +144,8 @@ def train(
     _check_data(model, X, Y, batch_size)
     if not lr > 0 or not decay_factor > 0 or not 0 <= decay_at <= 1:
         raise ValueError(f"lr and decay_factor must be > 0 and decay_at in [0, 1], not {lr!r}, {decay_factor!r}, {decay_at!r}")
-    g = torch.Generator().manual_seed(seed)
-    losses = []
-    for step in range(steps):
-        ix = torch.randint(0, len(Y), (batch_size,), generator=g)
-        losses.append(_sgd_step(model, X, Y, ix, step_decay(step, steps, lr, decay_at, decay_factor)))
-    return losses
+    rates = [step_decay(t, steps, lr, decay_at, decay_factor) for t in range(steps)]
+    return minibatch_sgd(lambda t, ix, rate: _sgd_step(model, X, Y, ix, rate), len(Y), rates, batch_size, seed)
 
 
 def lr_sweep(
@@ -179,12 +172,7 @@ def lr_sweep(
     if not 0 < lr_min < lr_max:
         raise ValueError(f"need 0 < lr_min < lr_max, not lr_min={lr_min!r}, lr_max={lr_max!r}")
     lrs = torch.logspace(math.log10(lr_min), math.log10(lr_max), steps, dtype=torch.float64).tolist()
-    g = torch.Generator().manual_seed(seed)
-    losses = []
-    for lr in lrs:
-        ix = torch.randint(0, len(Y), (batch_size,), generator=g)
-        losses.append(_sgd_step(model, X, Y, ix, lr))
-    return lrs, losses
+    return lrs, minibatch_sgd(lambda t, ix, rate: _sgd_step(model, X, Y, ix, rate), len(Y), lrs, batch_size, seed)
 
 
 @torch.no_grad()
@@ -193,11 +181,7 @@ def evaluate(model: WindowMLP, X, Y, batch_size: int = 32_768) -> float:
     if len(Y) == 0:
         raise ValueError("evaluate needs at least one example")
     _check_data(model, X, Y, 1)
-    total = 0.0
-    for start in range(0, len(Y), batch_size):
-        stop = start + batch_size
-        total += F.cross_entropy(model(X[start:stop]), Y[start:stop], reduction="sum").item()
-    return total / len(Y)
+    return mean_cross_entropy(model, X, Y, batch_size)
 
 
 def split_losses(model: WindowMLP, datasets: Mapping) -> dict:

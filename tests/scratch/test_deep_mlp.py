@@ -194,9 +194,6 @@ class TestTrain:
             dm.train(dm.build_deep_mlp(7, 3, n_layers=1, seed=0), X, Y, **kwargs)
 
 
-def test_step_decay():
-    assert [dm.step_decay(s, 10, 1.0, decay_at=0.5) for s in (0, 4, 5, 9)] == [1.0, 1.0, 0.1, 0.1]
-
 
 def test_evaluate_uses_running_estimates_and_restores_the_mode():
     X, Y = tiny_data(64)

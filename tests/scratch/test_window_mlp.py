@@ -95,11 +95,6 @@ class TestTrain:
         for p, q in zip(model.parameters(), reference.parameters()):
             torch.testing.assert_close(p, q)
 
-    def test_step_decay(self):
-        assert [wm.step_decay(s, 10, 0.1) for s in (0, 4, 5, 9)] == [0.1, 0.1, pytest.approx(0.01), pytest.approx(0.01)]
-        assert wm.step_decay(5, 10, 1.0, decay_at=0.8, factor=0.5) == 1.0
-        assert wm.step_decay(8, 10, 1.0, decay_at=0.8, factor=0.5) == 0.5
-
     def test_learns_a_small_dataset_by_heart(self):
         X, Y = tiny_data(n=32)
         model = wm.init_mlp(7, context=3, n_embd=4, n_hidden=64, seed=0)

@@ -1,0 +1,45 @@
+"""The one training loop of the lessons' plain-tensor models, its schedule, and their loss.
+
+Lessons 04 to 06 each write this loop by hand first; the package keeps it once, for the
+window MLP, the deep MLP with BatchNorm and the MLP trained without autograd::
+
+    rates = [step_decay(t, steps, lr=0.1) for t in range(steps)]
+    losses = minibatch_sgd(step, len(Y), rates, batch_size=32, seed=0)
+
+where ``step(t, ix, rate)`` computes the loss on the examples ``ix``, moves every
+parameter by ``-rate * gradient`` and returns the loss.
+"""
+
+import torch
+import torch.nn.functional as F
+
+
+def step_decay(step: int, steps: int, lr: float, decay_at: float = 0.5, factor: float = 0.1) -> float:
+    """The lectures' schedule: ``lr`` for the first ``decay_at`` of the steps, then ``lr * factor``."""
+    return lr if step < decay_at * steps else lr * factor
+
+
+def minibatch_sgd(step, n_examples: int, rates, batch_size: int, seed: int) -> list:
+    """Run ``step(t, ix, rate)`` once per rate in ``rates``; return the losses it returned.
+
+    ``ix`` holds ``batch_size`` example indices drawn at random (with replacement) from
+    ``range(n_examples)`` by a generator seeded with ``seed``, so a run depends on
+    nothing else.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    losses = []
+    for t, rate in enumerate(rates):
+        ix = torch.randint(0, n_examples, (batch_size,), generator=generator)
+        losses.append(step(t, ix, rate))
+    return losses
+
+
+@torch.no_grad()
+def mean_cross_entropy(logits_of, X, Y, batch_size: int) -> float:
+    """The mean cross-entropy (negative log-likelihood per example) of ``logits_of(X)``
+    against ``Y``, computed ``batch_size`` examples at a time."""
+    total = 0.0
+    for start in range(0, len(Y), batch_size):
+        stop = start + batch_size
+        total += F.cross_entropy(logits_of(X[start:stop]), Y[start:stop], reduction="sum").item()
+    return total / len(Y)
