@@ -199,9 +199,6 @@ class History:
         """Rebuild a history from :meth:`to_dict`'s output."""
         data = dict(data)
         data["val_loss"] = [tuple(pair) for pair in data.get("val_loss", [])]
-        # Checkpoints written before the CPU clock was recorded: unknown, not zero.
-        data.setdefault("cpu_elapsed", [math.nan] * len(data.get("elapsed", [])))
-        data.setdefault("cpu_seconds", math.nan)
         return cls(**data)
 
 
@@ -376,6 +373,31 @@ class _StopOnCtrlC:
             signal.signal(signal.SIGINT, self._previous)
 
 
+def _restore(state: dict, model, optimizer, config: TrainConfig, batch_generator, device) -> History:
+    """Put a checkpoint's weights, optimizer state and random states back; its History."""
+    model.load_state_dict(state["model"])
+    settings = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
+    try:
+        optimizer.load_state_dict(state["optimizer"])
+    except (ValueError, KeyError) as error:
+        raise ValueError(f"the checkpoint's optimizer state does not fit optimizer {config.optimizer!r} ({error}); "
+                         "resume with the optimizer it was trained with") from None
+    for group, setting in zip(optimizer.param_groups, settings):
+        group.update(setting)  # load_state_dict brings back the saved settings; this run's config wins
+    _restore_rng_states(state["rng"], batch_generator, device)
+    return History.from_dict(state["history"])
+
+
+def _payload_base(model, train_data, state: dict | None, metadata: dict | None) -> dict:
+    """What every checkpoint of a run carries besides the training state: the model's
+    shape and vocabulary, the caller's metadata, and what a resumed run's checkpoint said
+    about its data and model type."""
+    carried = {k: v for k, v in (state or {}).items() if k not in _TRAINING_STATE_KEYS}
+    base = {**carried, "model_config": model.config.to_dict(), "vocab": train_data.vocab.to_dict(), **(metadata or {})}
+    base.setdefault("model_type", _registry_name(model))
+    return base
+
+
 def _rng_states(batch_generator: torch.Generator, device: torch.device) -> dict:
     states = {"batches": batch_generator.get_state(), "torch": torch.get_rng_state(), "cuda": None}
     if device.type == "cuda":
@@ -440,44 +462,19 @@ def train(
     optimizer = make_optimizer(model, config)
     lr_schedule = config_schedule(config) if lr_schedule is None else lr_schedule
     batch_generator = torch.Generator().manual_seed(config.seed)
-    history = History()
-    if state is not None:
-        model.load_state_dict(state["model"])
-        settings = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
-        try:
-            optimizer.load_state_dict(state["optimizer"])
-        except (ValueError, KeyError) as error:
-            raise ValueError(f"the checkpoint's optimizer state does not fit optimizer {config.optimizer!r} ({error}); "
-                             "resume with the optimizer it was trained with") from None
-        for group, setting in zip(optimizer.param_groups, settings):
-            group.update(setting)  # load_state_dict brings back the saved settings; this run's config wins
-        history = History.from_dict(state["history"])
-        _restore_rng_states(state["rng"], batch_generator, device)
-
-    work_dir = Path(work_dir) if work_dir is not None else None
-    if work_dir is not None:
-        # A resumed run keeps what its checkpoint said about the data and the model type.
-        carried = {k: v for k, v in (state or {}).items() if k not in _TRAINING_STATE_KEYS}
-        base_payload = {
-            **carried,
-            "model_config": model.config.to_dict(),
-            "vocab": train_data.vocab.to_dict(),
-            **(metadata or {}),
-        }
-        if "model_type" not in base_payload:
-            base_payload["model_type"] = _registry_name(model)
+    history = History() if state is None else _restore(state, model, optimizer, config, batch_generator, device)
+    base = _payload_base(model, train_data, state, metadata) if work_dir is not None else None
 
     def save(name):
-        payload = {
-            **base_payload,
+        checkpoint.save(Path(work_dir) / name, {
+            **base,
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
             "step": history.step,
             "train_config": config.to_dict(),
             "history": history.to_dict(),
             "rng": _rng_states(batch_generator, device),
-        }
-        checkpoint.save(work_dir / name, payload)
+        })
 
     def evaluate_and_save():
         val = evaluate(model, val_data, config.eval_batch_size)

@@ -133,14 +133,6 @@ def test_history_round_trips_and_keeps_val_pairs():
     assert history.step == 2 and history.steps == [0, 1]
 
 
-def test_history_from_a_checkpoint_without_cpu_times_marks_them_unknown():
-    data = History(train_loss=[3.0], lr=[0.1], val_loss=[(0, 3.3), (1, 2.9)], elapsed=[0.0, 0.5]).to_dict()
-    del data["cpu_elapsed"], data["cpu_seconds"]
-    history = History.from_dict(data)
-    assert len(history.cpu_elapsed) == 2 and all(math.isnan(t) for t in history.cpu_elapsed)
-    assert math.isnan(history.cpu_seconds)
-
-
 # --- devices and the optimiser --------------------------------------------------------
 
 
