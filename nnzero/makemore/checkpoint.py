@@ -34,8 +34,15 @@ class CheckpointError(ValueError):
 
 
 def save(path, payload: dict) -> None:
-    """Write ``payload`` to ``path`` atomically (:func:`atomic_write`), with ``torch.save``."""
-    atomic_write(path, lambda file: torch.save(payload, file))
+    """Write ``payload`` to ``path`` atomically (:func:`atomic_write`), with ``torch.save``.
+
+    A failed write (a full disk) raises OSError with one line, where torch raises a
+    RuntimeError with its C++ source location in it.
+    """
+    try:
+        atomic_write(path, lambda file: torch.save(payload, file))
+    except RuntimeError as error:
+        raise OSError(f"could not write {path}: {str(error).splitlines()[-1].strip()}; is the disk full?") from None
 
 
 def atomic_write(path, write) -> None:

@@ -14,11 +14,13 @@ nothing written: every check runs before the work directory is touched.
 import argparse
 import dataclasses
 import math
+import os
 import sys
 from pathlib import Path
 
 import torch
 
+import nnzero
 from nnzero.makemore import checkpoint
 from nnzero.makemore.checkpoint import CheckpointError
 from nnzero.makemore.data import SPLIT_SEED, DataError, SequenceDataset, Splits, Vocab, load_words, split_words, words_sha256
@@ -28,6 +30,8 @@ from nnzero.makemore.sample import classify, format_samples, generate
 from nnzero.makemore.training import OPTIMIZERS, TrainConfig, evaluate, recommended_train_config, resolve_device, train
 
 PROG = "makemore"
+# Below this, sampling is as good as taking the likeliest character, and logits / T overflows.
+MIN_TEMPERATURE = 0.01
 DEFAULT_TYPE = "transformer"
 # The lectures' split. Fixed, not --seed, so runs with different seeds share one test set.
 # Command-line flags that set ModelConfig fields and TrainConfig fields (same names).
@@ -96,7 +100,7 @@ examples:
   {PROG} -o out/cities --resume --max-steps 10000
       continue that run up to step 10000, exactly as if it had never stopped
 
-Ctrl-C while training stops after the current step and saves last.pt; --resume continues.
+Ctrl-C (or SIGTERM) while training stops after the current step and saves last.pt; --resume continues.
 Losses are the mean negative log-likelihood per character, in nats (ln of the vocabulary
 size is a uniform guess). Exit status: 0 done, 1 training failed, 2 bad input, 130 stopped.
 """
@@ -161,17 +165,19 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--eval-interval", type=positive, metavar="N",
                           help=f"evaluate on the whole validation set every N steps (default: {_default_by_type('eval_interval')})")
     training.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps (default: auto)")
-    training.add_argument("--seed", type=int, metavar="N",
+    training.add_argument("--seed", type=_number(int, -(2**63), high=2**64), metavar="N",
                           help=f"seeds the initial weights, the batches and the samples (default: {TrainConfig.seed})")
 
     sampling = parser.add_argument_group("sampling and output")
     sampling.add_argument("--num-samples", type=whole, default=20, metavar="N", help="how many samples to print (default: 20)")
-    sampling.add_argument("--temperature", type=_number(float, 0, low_inclusive=False), default=1.0, metavar="T",
-                          help="below 1: safer, more typical; above 1: wilder (default: 1)")
+    sampling.add_argument("--temperature", type=_number(float, MIN_TEMPERATURE), default=1.0, metavar="T",
+                          help=f"below 1: safer, more typical; above 1: wilder; at least {MIN_TEMPERATURE:g} "
+                               "(for always the likeliest character, use --top-k 1) (default: 1)")
     sampling.add_argument("--top-k", type=positive, metavar="K", help="draw only among the K likeliest characters (default: all)")
     sampling.add_argument("--prefix", default="", metavar="TEXT", help="start every sample with TEXT (default: none)")
 
     sampling.add_argument("--quiet", action="store_true", help="no progress bar or set-up lines; print only the results")
+    parser.add_argument("--version", action="version", version=f"{PROG} (nnzero {nnzero.__version__})")
     return parser
 
 
@@ -188,11 +194,23 @@ def main(argv=None) -> int:
         return _run(args)
     except ValueError as error:  # UsageError, DataError, CheckpointError, and every config check
         return _fail(error, 2)
+    except BrokenPipeError:  # the reader stopped early (makemore ... | head): nothing went wrong
+        _silence_stdout()
+        return 0
     except (FloatingPointError, OSError) as error:
         return _fail(error, 1)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Send what is left of stdout nowhere, so that flushing it at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (an embedding program's)
+        pass
 
 
 def _fail(error, status: int) -> int:
@@ -235,10 +253,18 @@ def _source(data: dict) -> str:
     return data.get("path") or "the shipped names"
 
 
+def _split(words, data: dict) -> Splits:
+    """The 80/10/10 split a data record describes; an error names the file."""
+    try:
+        return split_words(words, seed=data["split_seed"], dedupe=data["dedupe"])
+    except DataError as error:
+        raise DataError(f"{_source(data)}: {error}") from None
+
+
 def _new_run(args, work_dir: Path, say) -> _Run:
     words = load_words(args.input_file)
     data = _data_record(args.input_file, words, args.dedupe)
-    splits = split_words(words, seed=SPLIT_SEED, dedupe=args.dedupe)
+    splits = _split(words, data)
     vocab = Vocab.from_words(words)
     model_type = args.type or DEFAULT_TYPE
     config = dataclasses.replace(default_config(model_type, len(vocab), max(map(len, words)) + 1), **_given(args, SIZE_FLAGS))
@@ -262,7 +288,7 @@ def _resumed_run(args, work_dir: Path) -> _Run:
     path, state = _require_checkpoint(work_dir, ["last.pt"], "--resume")
     _check_flags_match(args, state, path)
     words, data = _checkpoint_words(args, state, required=True)
-    splits = split_words(words, seed=data["split_seed"], dedupe=data["dedupe"])
+    splits = _split(words, data)
     config, stored_train_config = _stored_configs(state, path)
     train_config = _train_config(stored_train_config, args)
     return _Run(state["model_type"], config, train_config, splits, Vocab.from_dict(state["vocab"]), data, state)
@@ -408,6 +434,9 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
     test_loss = evaluate(model, test_data, config.eval_batch_size)
     print(f"best val loss {history.best_val:.4f} at step {history.best_step}; "
           f"test loss {test_loss:.4f} with that model ({best_path})")
+    if history.best_step == 0 and history.step > 0:
+        print(f"note: the best model is the untrained one (step 0): training never improved the validation loss; "
+              f"the samples below are close to random; try another --learning-rate, or more data")
     samples = generate(model, run.vocab, args.num_samples, temperature=args.temperature, top_k=args.top_k,
                        prefix=args.prefix, seed=config.seed)
     print(format_samples(samples, classify(samples, run.splits)))
@@ -434,6 +463,6 @@ def _sample_only(args, work_dir: Path, say) -> int:
         say(f"note: samples not marked train/val-test/new: {data}")
         print(format_samples(samples))
     else:
-        splits = split_words(words, seed=data["split_seed"], dedupe=data["dedupe"])
+        splits = _split(words, data)
         print(format_samples(samples, classify(samples, splits)))
     return 0

@@ -71,7 +71,9 @@ def load_words(path=None) -> list[str]:
     # Windows editors often start a UTF-8 file with a byte-order mark; it is not a character.
     text = text.removeprefix("\ufeff")
 
-    words = [line.strip() for line in text.splitlines()]
+    # Lines end at a newline ("\r\n" too), as for `wc -l`: str.splitlines would also break at
+    # form feeds, U+2028 and U+0085, which may sit inside an example.
+    words = [line.strip() for line in text.split("\n")]
     words = [word for word in words if word]
     if not words:
         raise DataError(f"{name} has no text in it (no non-blank line); give a file with one example per line")
@@ -219,9 +221,10 @@ def split_words(words, seed: int = SPLIT_SEED, fractions=(0.8, 0.1, 0.1), dedupe
     splits = Splits(words[:train_end], words[train_end:val_end], words[val_end:])
     if not all(splits):
         sizes = "/".join(str(len(s)) for s in splits)
+        lines = f"{n} {'distinct ' if dedupe else ''}line{'s are' if n != 1 else ' is'}"
         raise DataError(
-            f"{n} {'distinct ' if dedupe else ''}lines are too few to split into train/val/test "
-            f"(sizes would be {sizes}); give more lines, at least 10 for an 80/10/10 split"
+            f"{lines} too few to split into train/val/test (sizes would be {sizes}); "
+            "give more lines, at least 10 for an 80/10/10 split"
         )
     return splits
 

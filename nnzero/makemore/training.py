@@ -226,6 +226,8 @@ def resolve_device(name: str = "auto") -> torch.device:
         raise ValueError(f"device {name!r} asked for, but MPS (Apple GPU) is not available here; use --device cpu")
     if device.type not in ("cpu", "cuda", "mps"):
         raise ValueError(f"device {name!r} is not supported; use auto, cpu, cuda, cuda:N or mps")
+    if device.type != "cuda" and device.index is not None:  # torch accepts "cpu:1", but saves and loads fail
+        raise ValueError(f"device {name!r}: only CUDA devices are numbered; use --device {device.type}")
     return device
 
 
@@ -345,8 +347,9 @@ def evaluate(model: torch.nn.Module, dataset, batch_size: int = 512) -> float:
     return total_nll / count
 
 
-class _StopOnCtrlC:
-    """Turns the first Ctrl-C during training into a request to stop after the current step.
+class _StopOnSignal:
+    """Turns the first Ctrl-C (SIGINT) or SIGTERM during training into a request to stop
+    after the current step: a job killed by ``timeout`` or a scheduler saves like Ctrl-C.
 
     Stopping between steps keeps the model, the optimizer and the random states in step
     with each other, so the checkpoint written afterwards resumes exactly. A second
@@ -365,12 +368,12 @@ class _StopOnCtrlC:
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
         return self
 
     def __exit__(self, *exc_info):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for sig, previous in (self._previous or {}).items():
+            signal.signal(sig, previous)
 
 
 def _restore(state: dict, model, optimizer, config: TrainConfig, batch_generator, device) -> History:
@@ -449,9 +452,9 @@ def train(
     - ``state``: a checkpoint dict (from :func:`checkpoint.load`) to continue from: its
       weights, optimizer state, step, history and random states are restored, so the
       losses continue exactly as if the run had never stopped.
-    - Ctrl-C stops after the current step, evaluates, writes ``last.pt`` (and ``best.pt``
-      if the model improved) and returns the history with ``interrupted=True``; a second
-      Ctrl-C stops at once.
+    - Ctrl-C (or SIGTERM) stops after the current step, evaluates, writes ``last.pt`` (and
+      ``best.pt`` if the model improved) and returns the history with ``interrupted=True``;
+      a second one stops at once.
     - A progress bar shows the step, the batch loss and the latest validation loss;
       ``progress=False`` or the environment variable ``TQDM_DISABLE=1`` turns it off.
 
@@ -495,7 +498,7 @@ def train(
     last_val = history.val_loss[-1][1] if history.val_loss else math.nan
     bar = tqdm(total=config.max_steps, initial=min(history.step, config.max_steps), disable=disable_bar, unit="step",
                dynamic_ncols=True)
-    with _StopOnCtrlC() as stop, bar:
+    with _StopOnSignal() as stop, bar:
         while True:
             step = history.step
             finished = step >= config.max_steps

@@ -198,9 +198,13 @@ def test_bad_input_files_are_refused(content, phrase, tmp_path, capsys):
         (["--type", "cnn"], "argument --type: invalid choice: 'cnn'"),
         (["--max-steps", "-5"], "argument --max-steps: must be a whole number >= 0, not '-5'"),
         (["--max-steps", "ten"], "argument --max-steps: must be a whole number >= 0, not 'ten'"),
-        (["--temperature", "0"], "argument --temperature: must be a number > 0, not '0'"),
-        (["--temperature", "-1"], "argument --temperature: must be a number > 0"),
-        (["--temperature", "nan"], "argument --temperature: must be a number > 0"),
+        (["--temperature", "0"], "argument --temperature: must be a number >= 0.01, not '0'"),
+        (["--temperature", "-1"], "argument --temperature: must be a number >= 0.01"),
+        (["--temperature", "nan"], "argument --temperature: must be a number >= 0.01"),
+        (["--temperature", "1e-44"], "argument --temperature: must be a number >= 0.01"),  # logits / T would overflow
+        (["--seed", str(2**64)], "argument --seed: must be a whole number >= -9223372036854775808 and < 18446744073709551616"),
+        (["--seed", str(-(2**63) - 1)], "argument --seed: must be a whole number >="),
+        (["--device", "cpu:1"], "only CUDA devices are numbered; use --device cpu"),
         (["--dropout", "1"], "argument --dropout: must be a number >= 0 and < 1"),
         (["--top-k", "0"], "argument --top-k: must be a whole number >= 1"),
         (["--resume", "--sample-only"], "not allowed with argument"),
@@ -284,3 +288,79 @@ def test_a_damaged_checkpoint_is_refused(trained_dir, capsys):
     (trained_dir / "last.pt").write_bytes(b"garbage")
     status, out, err = run(capsys, "-o", trained_dir, "--resume")
     assert_one_line_error(status, err, "is not a readable checkpoint")
+
+
+# --- real use: signals, pipes, odd files, full disks --------------------------------
+
+
+def test_sigterm_saves_like_ctrl_c(words_file, tmp_path, capsys, monkeypatch):
+    real_train = cli.train
+
+    def train_with_sigterm_at_step_3(model, train_data, val_data, config, **kwargs):
+        def terminate(step):  # the run's own schedule, plus a SIGTERM (timeout, a scheduler) at step 3
+            if step == 3:
+                os.kill(os.getpid(), signal.SIGTERM)
+            return config_schedule(config)(step)
+
+        return real_train(model, train_data, val_data, config, lr_schedule=terminate, **kwargs)
+
+    monkeypatch.setattr(cli, "train", train_with_sigterm_at_step_3)
+    status, out, err = run(capsys, *train_args(words_file, tmp_path / "out", "gru", steps=9))
+    assert status == 130 and "stopped at step 4" in err and err.count("\n") == 1
+    assert checkpoint.load(tmp_path / "out" / "last.pt")["step"] == 4
+
+
+def test_a_reader_that_stops_early_is_not_an_error(trained_dir):
+    # `makemore --sample-only ... | head -1`: the pipe closes after one line.
+    command = [sys.executable, "-m", "nnzero.makemore", "-o", str(trained_dir), "--sample-only", "--quiet",
+               "--num-samples", "20000"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.readline()
+    process.stdout.close()
+    status = process.wait(timeout=120)
+    assert status == 0 and process.stderr.read() == b""
+
+
+def test_lines_end_at_newlines_only(tmp_path, capsys):
+    data = tmp_path / "words.txt"
+    # A form feed, U+2028 and U+0085 inside a line do not end it (str.splitlines would split there).
+    data.write_text("an\x0cna\nbob\u2028by\r\ncarl\x85a\n" + "".join(f"name{i}\n" for i in range(20)), encoding="utf-8")
+    from nnzero.makemore.data import load_words
+
+    words = load_words(data)
+    assert len(words) == 23 and words[:3] == ["an\x0cna", "bob\u2028by", "carl\x85a"]
+
+
+def test_too_few_lines_to_split_names_the_file(tmp_path, capsys):
+    data = tmp_path / "two.txt"
+    data.write_text("emma\nolivia\n", encoding="utf-8")
+    status, out, err = run(capsys, *train_args(data, tmp_path / "out"))
+    assert_one_line_error(status, err, str(data), "2 lines are too few to split")
+    data.write_text("emma\nemma\n", encoding="utf-8")
+    status, out, err = run(capsys, *train_args(data, tmp_path / "out"), "--dedupe")
+    assert_one_line_error(status, err, "1 distinct line is too few")
+
+
+def test_a_full_disk_ends_in_one_line_and_leaves_no_half_written_file(words_file, tmp_path, capsys, monkeypatch):
+    def disk_full(payload, file):
+        file.write(b"partial")
+        raise RuntimeError("[enforce fail at inline_container.cc:626] . PytorchStreamWriter failed writing file data/0: file write failed")
+
+    monkeypatch.setattr(checkpoint.torch, "save", disk_full)
+    status, out, err = run(capsys, *train_args(words_file, tmp_path / "out"))
+    assert_one_line_error(status, err, "could not write", "file write failed", "is the disk full?", expected_status=1)
+    assert not any((tmp_path / "out").iterdir())  # no checkpoint, no temporary file
+
+
+def test_the_untrained_model_being_the_best_is_said_plainly(words_file, tmp_path, capsys):
+    # A rate so small that no weight moves: no evaluation improves on step 0.
+    status, out, err = run(capsys, *train_args(words_file, tmp_path / "out", "gru"), "--learning-rate", "1e-30")
+    assert status == 0 and "at step 0" in out
+    assert "note: the best model is the untrained one (step 0)" in out
+
+
+def test_version():
+    result = subprocess.run([sys.executable, "-m", "nnzero.makemore", "--version"], capture_output=True, text=True, timeout=120)
+    import nnzero
+
+    assert result.returncode == 0 and result.stdout.strip() == f"makemore (nnzero {nnzero.__version__})"
