@@ -12,6 +12,7 @@ nothing written: every check runs before the work directory is touched.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import math
 import os
@@ -19,6 +20,11 @@ import sys
 from pathlib import Path
 
 import torch
+
+try:
+    import fcntl  # POSIX: the work-dir lock
+except ImportError:  # Windows
+    fcntl = None
 
 import nnzero
 from nnzero.makemore import checkpoint
@@ -30,6 +36,7 @@ from nnzero.makemore.sample import classify, format_samples, generate
 from nnzero.makemore.training import OPTIMIZERS, TrainConfig, evaluate, recommended_train_config, resolve_device, train
 
 PROG = "makemore"
+LOCK_NAME = ".makemore.lock"
 # Below this, sampling is as good as taking the likeliest character, and logits / T overflows.
 MIN_TEMPERATURE = 0.01
 DEFAULT_TYPE = "transformer"
@@ -101,6 +108,7 @@ examples:
       continue that run up to step 10000, exactly as if it had never stopped
 
 Ctrl-C (or SIGTERM) while training stops after the current step and saves last.pt; --resume continues.
+One training run at a time per work dir: a second is refused while the first runs.
 Losses are the mean negative log-likelihood per character, in nats (ln of the vocabulary
 size is a uniform guess). Exit status: 0 done, 1 training failed, 2 bad input, 130 stopped.
 """
@@ -418,29 +426,63 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
         f"weight decay {config.weight_decay:g}, grad clip {config.grad_clip or 'off'}, on {device}; checkpoints in {work_dir}")
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    history = train(
-        model, train_data, val_data, dataclasses.replace(config, device=str(device)), work_dir=work_dir,
-        progress=not args.quiet and sys.stderr.isatty(), state=run.state,
-        metadata={"model_type": run.model_type, "data": run.data},
-    )
-    if history.interrupted:
-        print(f"{PROG}: stopped at step {history.step}; saved {work_dir / 'last.pt'}; "
-              f"continue with: {PROG} -o {work_dir} --resume", file=sys.stderr)
-        return 130
+    with _work_dir_lock(work_dir):
+        _remove_stale_temporary_files(work_dir)
+        history = train(
+            model, train_data, val_data, dataclasses.replace(config, device=str(device)), work_dir=work_dir,
+            progress=not args.quiet and sys.stderr.isatty(), state=run.state,
+            metadata={"model_type": run.model_type, "data": run.data},
+        )
+        if history.interrupted:
+            print(f"{PROG}: stopped at step {history.step}; saved {work_dir / 'last.pt'}; "
+                  f"continue with: {PROG} -o {work_dir} --resume", file=sys.stderr)
+            return 130
 
-    best_path = work_dir / "best.pt"
-    if best_path.exists():  # it always is, unless someone deleted it during a resumed run
-        model.load_state_dict(checkpoint.load(best_path, map_location=device)["model"])
-    test_loss = evaluate(model, test_data, config.eval_batch_size)
-    print(f"best val loss {history.best_val:.4f} at step {history.best_step}; "
-          f"test loss {test_loss:.4f} with that model ({best_path})")
-    if history.best_step == 0 and history.step > 0:
-        print(f"note: the best model is the untrained one (step 0): training never improved the validation loss; "
-              f"the samples below are close to random; try another --learning-rate, or more data")
-    samples = generate(model, run.vocab, args.num_samples, temperature=args.temperature, top_k=args.top_k,
-                       prefix=args.prefix, seed=config.seed)
-    print(format_samples(samples, classify(samples, run.splits)))
-    return 0
+        best_path = work_dir / "best.pt"
+        if best_path.exists():  # it always is, unless someone deleted it during a resumed run
+            model.load_state_dict(checkpoint.load(best_path, map_location=device)["model"])
+        test_loss = evaluate(model, test_data, config.eval_batch_size)
+        print(f"best val loss {history.best_val:.4f} at step {history.best_step}; "
+              f"test loss {test_loss:.4f} with that model ({best_path})")
+        if history.best_step == 0 and history.step > 0:
+            print(f"note: the best model is the untrained one (step 0): training never improved the validation loss; "
+                  f"the samples below are close to random; try another --learning-rate, or more data")
+        samples = generate(model, run.vocab, args.num_samples, temperature=args.temperature, top_k=args.top_k,
+                           prefix=args.prefix, seed=config.seed)
+        print(format_samples(samples, classify(samples, run.splits)))
+        return 0
+
+
+@contextlib.contextmanager
+def _work_dir_lock(work_dir: Path):
+    """Hold DIR/.makemore.lock for a whole training run, so a second run into the same work
+    dir is refused instead of overwriting the first one's checkpoints. The operating
+    system releases the lock when the process ends, however it ends (kill -9 included),
+    so a lock left by a dead run is simply taken over. (On Windows, without fcntl, runs
+    are not locked.)"""
+    if fcntl is None:
+        yield
+        return
+    with open(work_dir / LOCK_NAME, "a+") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            holder = file.read().strip() or "unknown"
+            raise UsageError(f"another makemore run (pid {holder}) is training into {work_dir}; wait for it "
+                             "to finish, or give this run another work dir with -o") from None
+        file.seek(0)
+        file.truncate()
+        file.write(f"{os.getpid()}\n")
+        file.flush()
+        yield
+
+
+def _remove_stale_temporary_files(work_dir: Path) -> None:
+    """Checkpoint writes that a killed run left half done (.best.pt.*.tmp): with the lock
+    held, nobody is writing them."""
+    for stale in work_dir.glob(".*.pt.*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def _sample_only(args, work_dir: Path, say) -> int:

@@ -80,7 +80,7 @@ def test_train_then_sample_only_for_every_type(model_type, words_file, tmp_path,
     status, out, err = run(capsys, *train_args(words_file, work_dir, model_type))
     assert status == 0, err
     assert "best val loss" in out and "test loss" in out and "6 samples:" in out
-    assert sorted(os.listdir(work_dir)) == ["best.pt", "last.pt"]
+    assert sorted(os.listdir(work_dir)) == [cli.LOCK_NAME, "best.pt", "last.pt"]  # the lock stays, released
     last = checkpoint.load(work_dir / "last.pt")
     assert last["model_type"] == model_type and last["step"] == 6
     assert last["data"]["path"] == str(words_file.resolve()) and last["data"]["lines"] == 80
@@ -349,7 +349,7 @@ def test_a_full_disk_ends_in_one_line_and_leaves_no_half_written_file(words_file
     monkeypatch.setattr(checkpoint.torch, "save", disk_full)
     status, out, err = run(capsys, *train_args(words_file, tmp_path / "out"))
     assert_one_line_error(status, err, "could not write", "file write failed", "is the disk full?", expected_status=1)
-    assert not any((tmp_path / "out").iterdir())  # no checkpoint, no temporary file
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [cli.LOCK_NAME]  # no checkpoint, no temporary file
 
 
 def test_the_untrained_model_being_the_best_is_said_plainly(words_file, tmp_path, capsys):
@@ -364,3 +364,41 @@ def test_version():
     import nnzero
 
     assert result.returncode == 0 and result.stdout.strip() == f"makemore (nnzero {nnzero.__version__})"
+
+
+def hold_lock(work_dir, pid="4242"):
+    """Hold the work dir's lock as a running makemore would (flock on its lock file)."""
+    import fcntl
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    file = open(work_dir / cli.LOCK_NAME, "w")
+    fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    file.write(pid)
+    file.flush()
+    return file
+
+
+@pytest.mark.skipif(cli.fcntl is None, reason="no fcntl: runs are not locked on this system")
+def test_a_second_run_into_a_busy_work_dir_is_refused(trained_dir, words_file, capsys):
+    holder = hold_lock(trained_dir)
+    before = snapshot(trained_dir)
+    try:
+        for extra in ([], ["--resume"]):
+            args = ["-o", trained_dir, "--resume", "--quiet"] if extra else train_args(words_file, trained_dir, "gru")
+            status, out, err = run(capsys, *args)
+            assert_one_line_error(status, err, "another makemore run (pid 4242) is training into", "another work dir with -o")
+        # Reading is fine while it trains.
+        assert run(capsys, "-o", trained_dir, "--sample-only", "--quiet")[0] == 0
+    finally:
+        holder.close()
+    assert snapshot(trained_dir) == before  # the first run's checkpoints untouched
+
+
+@pytest.mark.skipif(cli.fcntl is None, reason="no fcntl: runs are not locked on this system")
+def test_the_lock_of_a_killed_run_is_taken_over_and_its_half_written_files_removed(trained_dir, capsys):
+    (trained_dir / cli.LOCK_NAME).write_text("999999\n")  # a run that died: the file is there, no lock held
+    stale = trained_dir / ".last.pt.abc123.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    status, out, err = run(capsys, "-o", trained_dir, "--resume", "--max-steps", "9", "--quiet")
+    assert status == 0 and not stale.exists()
+    assert (trained_dir / cli.LOCK_NAME).read_text().strip() == str(os.getpid())
