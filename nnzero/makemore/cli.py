@@ -33,7 +33,15 @@ from nnzero.makemore.data import SPLIT_SEED, DataError, SequenceDataset, Splits,
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.models.config import ModelConfig
 from nnzero.makemore.sample import classify, format_samples, generate
-from nnzero.makemore.training import OPTIMIZERS, TrainConfig, evaluate, recommended_train_config, resolve_device, train
+from nnzero.makemore.training import (
+    OPTIMIZERS,
+    TrainConfig,
+    continued_config,
+    evaluate,
+    recommended_train_config,
+    resolve_device,
+    train,
+)
 
 PROG = "makemore"
 LOCK_NAME = ".makemore.lock"
@@ -104,8 +112,11 @@ examples:
       train an LSTM on your own file, one example a line
   {PROG} -o out/cities --sample-only --num-samples 30 --temperature 0.8 --prefix san
       print 30 new cities starting with "san", a little more conservative than the model
+  {PROG} -o out/cities --resume
+      continue a stopped run, exactly as if it had never stopped
   {PROG} -o out/cities --resume --max-steps 10000
-      continue that run up to step 10000, exactly as if it had never stopped
+      train it on up to step 10000: the learning rate goes on from where it was
+      and decays to its floor at step 10000
 
 Ctrl-C (or SIGTERM) while training stops after the current step and saves last.pt; --resume continues.
 One training run at a time per work dir: a second is refused while the first runs.
@@ -153,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     training = parser.add_argument_group("training (defaults: the type's recommended settings)")
     training.add_argument("--max-steps", type=whole, metavar="N",
-                          help=f"steps in all, a resumed run included (default: {_default_by_type('max_steps')})")
+                          help="steps in all, a resumed run included; resuming with another N does not restart the "
+                               "schedule: the rate goes on from where it was and decays to its floor at step N "
+                               f"(default: {_default_by_type('max_steps')})")
     training.add_argument("--batch-size", type=positive, metavar="N", help=f"words per step (default: {_default_by_type('batch_size')})")
     training.add_argument("--optimizer", choices=OPTIMIZERS,
                           help="adamw, or muon: Muon for the weight matrices inside the network and AdamW for "
@@ -276,7 +289,7 @@ def _new_run(args, work_dir: Path, say) -> _Run:
     vocab = Vocab.from_words(words)
     model_type = args.type or DEFAULT_TYPE
     config = dataclasses.replace(default_config(model_type, len(vocab), max(map(len, words)) + 1), **_given(args, SIZE_FLAGS))
-    train_config = _train_config(recommended_train_config(model_type), args)
+    train_config = dataclasses.replace(recommended_train_config(model_type), **_train_flags(args))
 
     existing = next((work_dir / name for name in ("last.pt", "best.pt") if (work_dir / name).exists()), None)
     if existing is not None:
@@ -298,7 +311,7 @@ def _resumed_run(args, work_dir: Path) -> _Run:
     words, data = _checkpoint_words(args, state, required=True)
     splits = _split(words, data)
     config, stored_train_config = _stored_configs(state, path)
-    train_config = _train_config(stored_train_config, args)
+    train_config = continued_config(stored_train_config, state["step"], **_train_flags(args))
     return _Run(state["model_type"], config, train_config, splits, Vocab.from_dict(state["vocab"]), data, state)
 
 
@@ -317,12 +330,13 @@ def _given(args, names) -> dict:
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
-def _train_config(base: TrainConfig, args) -> TrainConfig:
+def _train_flags(args) -> dict:
+    """The TrainConfig fields the command line sets."""
     overrides = _given(args, TRAIN_FLAGS + ("seed",))
     if overrides.get("grad_clip") == 0:
         overrides["grad_clip"] = None
     overrides["device"] = args.device
-    return dataclasses.replace(base, **overrides)
+    return overrides
 
 
 def _differences(payload: dict, model_type: str, config: ModelConfig, data: dict) -> list[str]:
@@ -420,6 +434,11 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
     say(f"model: {run.model_type} ({sizes}), {sum(p.numel() for p in model.parameters()):,} parameters")
     if run.state:
         say(f"resuming {work_dir / 'last.pt'} at step {start}")
+        if config.continue_from and config.continue_from[0] == start and start < config.max_steps:
+            rate = config.learning_rate * config.continue_from[1]
+            say(f"schedule: --max-steps is now {config.max_steps}, so the learning rate goes on from {rate:.3g}, where "
+                f"the run left it, and decays along a cosine to {config.learning_rate * config.final_lr_fraction:.3g} "
+                f"at step {config.max_steps}")
     if start >= config.max_steps:
         say(f"nothing to train: step {start} already reaches --max-steps {config.max_steps}; give a larger --max-steps")
     say(f"training: steps {start} -> {config.max_steps}, batch {config.batch_size}, {config.optimizer} lr {config.learning_rate:g}, "

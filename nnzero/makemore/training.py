@@ -66,9 +66,15 @@ class TrainConfig:
     device: str = "auto"  # "auto" picks cuda, then mps, then cpu; or "cpu", "cuda", "cuda:1", "mps"
     save_best: bool = True  # with a work_dir: keep best.pt, the model with the lowest validation loss
     save_last: bool = True  # with a work_dir: keep last.pt, the latest state, at every evaluation
+    # (step, multiplier): a run resumed with another max_steps continues its rate from
+    # this multiplier at this step, along a cosine to final_lr_fraction at max_steps
+    # (set by continued_config; see config_schedule). None: a run planned from step 0.
+    continue_from: tuple | None = None
 
     def __post_init__(self):
         self.betas = tuple(self.betas)
+        if self.continue_from is not None:
+            self.continue_from = (int(self.continue_from[0]), float(self.continue_from[1]))
         checks = [
             (isinstance(self.max_steps, int) and self.max_steps >= 0, "max_steps", "must be a whole number >= 0"),
             (isinstance(self.batch_size, int) and self.batch_size >= 1, "batch_size", "must be a whole number >= 1"),
@@ -90,6 +96,8 @@ class TrainConfig:
         """Plain data for a checkpoint; :meth:`from_dict` reverses it."""
         data = dataclasses.asdict(self)
         data["betas"] = list(self.betas)
+        if self.continue_from is not None:
+            data["continue_from"] = list(self.continue_from)
         return data
 
     @classmethod
@@ -147,11 +155,38 @@ def config_schedule(config: TrainConfig) -> schedules.Schedule:
     (the same functions lesson 13 teaches): ``warmup_cosine(max_steps, warmup_steps,
     floor=final_lr_fraction)``, a linear warmup as ``(t + 1) / (W + 1)`` then a cosine to
     the floor at ``max_steps``. Constant by default (no warmup, floor 1). A run that ends
-    before its warmup does only ever sees the warmup, so it gets ``linear_warmup``.
+    before its warmup does only ever sees the warmup, so it gets ``linear_warmup``. A
+    resumed run whose length changed continues as :func:`continued_config` says.
     """
+    if config.continue_from is not None:
+        start, multiplier = config.continue_from
+        floor, length = config.final_lr_fraction, max(1, config.max_steps - start)
+
+        def continued(step):  # defined from `start` on; the earlier steps followed the earlier plan
+            progress = min(1.0, max(0, step - start) / length)
+            return floor + (multiplier - floor) * (1 + math.cos(math.pi * progress)) / 2
+
+        return continued
     if config.warmup_steps >= config.max_steps:
         return schedules.linear_warmup(config.warmup_steps) if config.warmup_steps else schedules.constant()
     return schedules.warmup_cosine(config.max_steps, config.warmup_steps, floor=config.final_lr_fraction)
+
+
+def continued_config(planned: TrainConfig, step: int, **changes) -> TrainConfig:
+    """The config of a run resumed at ``step`` from one trained with ``planned``, with
+    ``changes`` (e.g. another ``max_steps``).
+
+    The same ``max_steps`` resumes exactly as if the run had never stopped. Another one
+    does not restart the schedule (which would throw the rate back up toward its peak):
+    still in the warmup, the warmup goes on and the cosine is laid over the new length;
+    past it, the rate continues from where ``planned``'s schedule is at ``step`` and
+    decays along a cosine to ``final_lr_fraction`` at the new ``max_steps``. A run
+    extended after it finished therefore goes on at its final, small rate.
+    """
+    resumed = dataclasses.replace(planned, **changes)
+    if resumed.max_steps == planned.max_steps or (planned.continue_from is None and step <= planned.warmup_steps):
+        return resumed
+    return dataclasses.replace(resumed, continue_from=(step, float(config_schedule(planned)(step))))
 
 
 @dataclass

@@ -2,6 +2,7 @@
 type, exact resume, Ctrl-C, and every kind of bad input refused with one line on stderr,
 no traceback, and the work dir left as it was."""
 
+import math
 import os
 import random
 import signal
@@ -402,3 +403,61 @@ def test_the_lock_of_a_killed_run_is_taken_over_and_its_half_written_files_remov
     status, out, err = run(capsys, "-o", trained_dir, "--resume", "--max-steps", "9", "--quiet")
     assert status == 0 and not stale.exists()
     assert (trained_dir / cli.LOCK_NAME).read_text().strip() == str(os.getpid())
+
+
+# --- resuming with another --max-steps ----------------------------------------------
+
+
+def schedule_args(words_file, work_dir, steps):
+    return [*train_args(words_file, work_dir, "gru", steps=steps), "--warmup-steps", "4", "--final-lr-fraction", "0.1",
+            "--learning-rate", "0.01"]
+
+
+def test_extending_a_finished_run_goes_on_at_its_final_rate(words_file, tmp_path, capsys):
+    work_dir = tmp_path / "out"
+    assert run(capsys, *schedule_args(words_file, work_dir, 12))[0] == 0
+    status, out, err = run(capsys, "-o", work_dir, "--resume", "--max-steps", "24", "--device", "cpu")
+    assert status == 0, err
+    assert "the learning rate goes on from 0.001, where the run left it, and decays along a cosine to 0.001 at step 24" in out
+    lr = checkpoint.load(work_dir / "last.pt")["history"]["lr"]
+    first_plan = config_schedule(cli.TrainConfig(max_steps=12, warmup_steps=4, final_lr_fraction=0.1))
+    assert lr[:12] == pytest.approx([0.01 * first_plan(t) for t in range(12)], rel=1e-12)
+    assert lr[12:] == pytest.approx([0.001] * 12, rel=1e-12)  # no jump back up toward the peak
+
+
+def test_a_run_stopped_midway_and_extended_decays_from_where_it_was(words_file, tmp_path, capsys, monkeypatch):
+    stopped, split = tmp_path / "stopped", tmp_path / "split"
+    real_train = cli.train
+
+    def stop_at(step_to_stop):
+        def train_with_ctrl_c(model, train_data, val_data, config, **kwargs):
+            def press_ctrl_c(step):
+                if step == step_to_stop:
+                    os.kill(os.getpid(), signal.SIGINT)
+                return config_schedule(config)(step)
+
+            return real_train(model, train_data, val_data, config, lr_schedule=press_ctrl_c, **kwargs)
+
+        return train_with_ctrl_c
+
+    # Planned for 20 steps, stopped after 10, then extended to 30 in one go ...
+    monkeypatch.setattr(cli, "train", stop_at(9))
+    assert run(capsys, *schedule_args(words_file, stopped, 20))[0] == 130
+    monkeypatch.undo()
+    assert run(capsys, "-o", stopped, "--resume", "--max-steps", "30", "--quiet")[0] == 0
+    lr = checkpoint.load(stopped / "last.pt")["history"]["lr"]
+    plan = config_schedule(cli.TrainConfig(max_steps=20, warmup_steps=4, final_lr_fraction=0.1))
+    at_10 = plan(10)
+    rule = [0.1 + (at_10 - 0.1) * (1 + math.cos(math.pi * (t - 10) / 20)) / 2 for t in range(10, 30)]
+    assert lr[:10] == pytest.approx([0.01 * plan(t) for t in range(10)], rel=1e-12)
+    assert lr[10:] == pytest.approx([0.01 * m for m in rule], rel=1e-12)  # from where it was, down to the floor
+
+    # ... and the same, stopped once more on the way: the second resume keeps the extended plan exactly.
+    monkeypatch.setattr(cli, "train", stop_at(9))
+    assert run(capsys, *schedule_args(words_file, split, 20))[0] == 130
+    monkeypatch.setattr(cli, "train", stop_at(17))
+    assert run(capsys, "-o", split, "--resume", "--max-steps", "30", "--quiet")[0] == 130
+    monkeypatch.undo()
+    assert run(capsys, "-o", split, "--resume", "--max-steps", "30", "--quiet")[0] == 0
+    once, twice = (checkpoint.load(d / "last.pt")["history"] for d in (stopped, split))
+    assert twice["lr"] == once["lr"] and twice["train_loss"] == once["train_loss"]

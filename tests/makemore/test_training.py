@@ -471,3 +471,19 @@ def test_the_loss_at_resume_step_does_not_repeat_evaluation(data, tmp_path):
     resumed = train(tiny_model(), *data, config(max_steps=20), progress=False, state=state)
     assert [step for step, _ in resumed.val_loss] == [0, 5, 10, 15, 20]
     assert math.isfinite(resumed.best_val)
+
+
+def test_a_resume_with_the_same_length_changes_nothing_and_one_inside_the_warmup_keeps_warming_up():
+    from nnzero.makemore.training import continued_config
+
+    planned = config(max_steps=100, warmup_steps=10, final_lr_fraction=0.1)
+    assert continued_config(planned, 40) == planned
+    inside = continued_config(planned, 5, max_steps=300)
+    assert inside.continue_from is None
+    assert [config_schedule(inside)(t) for t in range(300)] == [warmup_cosine(300, 10, floor=0.1)(t) for t in range(300)]
+    extended = continued_config(planned, 40, max_steps=300)
+    assert extended.continue_from == (40, pytest.approx(config_schedule(planned)(40)))
+    schedule = config_schedule(extended)
+    assert schedule(40) == pytest.approx(config_schedule(planned)(40)) and schedule(300) == pytest.approx(0.1)
+    assert all(schedule(t) >= schedule(t + 1) for t in range(40, 300))
+    assert TrainConfig.from_dict(extended.to_dict()) == extended  # what a checkpoint stores
