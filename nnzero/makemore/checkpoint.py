@@ -89,7 +89,27 @@ def load(path, map_location="cpu") -> dict:
             f"{path} was not written by makemore (it lacks the model, config or vocabulary); "
             "delete it or choose another work dir with -o"
         )
+    problem = _problem(payload)
+    if problem:
+        raise CheckpointError(f"{path} {problem}; delete it or choose another work dir with -o")
     return payload
+
+
+def _problem(payload: dict) -> str | None:
+    """What makes a checkpoint with all its keys unusable (edited by hand, or saved from a
+    run that had diverged), or None."""
+    step, model_type, weights = payload["step"], payload["model_type"], payload["model"]
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        return f"records step {step!r}, not a whole number of steps"
+    if not isinstance(model_type, str):
+        return f"records the model type {model_type!r}, not a name"
+    if not isinstance(weights, dict) or not all(isinstance(t, torch.Tensor) for t in weights.values()):
+        return "holds no weights that a model can load"
+    broken = [name for name, t in weights.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if broken:
+        return (f"holds NaN or infinite weights ({broken[0]}{' and others' if len(broken) > 1 else ''}): the run had "
+                "diverged when it was saved, so it cannot be used")
+    return None
 
 
 def describe(payload: dict) -> str:

@@ -315,6 +315,14 @@ def _resumed_run(args, work_dir: Path) -> _Run:
     return _Run(state["model_type"], config, train_config, splits, Vocab.from_dict(state["vocab"]), data, state)
 
 
+def _load_weights(model, payload: dict, path: Path) -> None:
+    try:
+        model.load_state_dict(payload["model"])
+    except RuntimeError:  # names or shapes that this type and size do not have
+        raise CheckpointError(f"{path} holds weights that do not fit {checkpoint.describe(payload)} (edited by hand, "
+                              "or mixed with another run?); delete it or choose another work dir with -o") from None
+
+
 def _stored_configs(payload: dict, path: Path) -> tuple[ModelConfig, TrainConfig | None]:
     """The model and training configs a checkpoint holds (one line of error if they don't fit this nnzero)."""
     try:
@@ -509,7 +517,7 @@ def _sample_only(args, work_dir: Path, say) -> int:
     _check_flags_match(args, payload, path)
     device = resolve_device(args.device)
     model = build_model(payload["model_type"], _stored_configs(payload, path)[0])
-    model.load_state_dict(payload["model"])
+    _load_weights(model, payload, path)
     model.to(device)
     vocab = Vocab.from_dict(payload["vocab"])
     seed = args.seed if args.seed is not None else TrainConfig.seed

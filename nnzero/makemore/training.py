@@ -413,11 +413,15 @@ class _StopOnSignal:
 
 def _restore(state: dict, model, optimizer, config: TrainConfig, batch_generator, device) -> History:
     """Put a checkpoint's weights, optimizer state and random states back; its History."""
-    model.load_state_dict(state["model"])
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError:
+        raise ValueError(f"the checkpoint's weights do not fit this {type(model).__name__}; resume with the model "
+                         "it was trained as") from None
     settings = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
     try:
         optimizer.load_state_dict(state["optimizer"])
-    except (ValueError, KeyError) as error:
+    except (ValueError, KeyError, RuntimeError) as error:
         raise ValueError(f"the checkpoint's optimizer state does not fit optimizer {config.optimizer!r} ({error}); "
                          "resume with the optimizer it was trained with") from None
     for group, setting in zip(optimizer.param_groups, settings):

@@ -461,3 +461,47 @@ def test_a_run_stopped_midway_and_extended_decays_from_where_it_was(words_file, 
     assert run(capsys, "-o", split, "--resume", "--max-steps", "30", "--quiet")[0] == 0
     once, twice = (checkpoint.load(d / "last.pt")["history"] for d in (stopped, split))
     assert twice["lr"] == once["lr"] and twice["train_loss"] == once["train_loss"]
+
+
+# --- checkpoints edited by hand, or saved from a diverged run -----------------------
+
+
+def edit_checkpoint(path, change):
+    payload = checkpoint.load(path)
+    change(payload)
+    import torch
+
+    torch.save(payload, path)  # not checkpoint.save: an edit from outside makemore
+
+
+def nan_weight(payload):
+    first = next(iter(payload["model"]))
+    payload["model"][first][0] = float("nan")
+
+
+@pytest.mark.parametrize(
+    "change, phrase",
+    [
+        (nan_weight, "holds NaN or infinite weights"),
+        (lambda p: p.update(step="five"), "records step 'five', not a whole number"),
+        (lambda p: p.update(model_type=3), "records the model type 3, not a name"),
+        (lambda p: p.update(model_type="lstm"), "do not fit"),  # a gru labelled lstm
+    ],
+)
+def test_a_checkpoint_edited_or_saved_after_divergence_is_refused_in_one_line(trained_dir, capsys, change, phrase):
+    for name in ("best.pt", "last.pt"):
+        edit_checkpoint(trained_dir / name, change)
+    before = snapshot(trained_dir)
+    for mode in ("--sample-only", "--resume"):
+        status, out, err = run(capsys, "-o", trained_dir, mode, "--quiet")
+        assert_one_line_error(status, err, phrase)
+    assert snapshot(trained_dir) == before
+
+
+def test_another_models_optimizer_state_is_refused_in_one_line(trained_dir, words_file, tmp_path, capsys):
+    other = tmp_path / "other"
+    assert run(capsys, *train_args(words_file, other, "transformer"))[0] == 0
+    foreign = checkpoint.load(other / "last.pt")["optimizer"]
+    edit_checkpoint(trained_dir / "last.pt", lambda p: p.update(optimizer=foreign))
+    status, out, err = run(capsys, "-o", trained_dir, "--resume", "--max-steps", "9", "--quiet")
+    assert_one_line_error(status, err, "optimizer state does not fit")
