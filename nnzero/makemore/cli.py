@@ -44,6 +44,10 @@ from nnzero.makemore.training import (
 )
 
 PROG = "makemore"
+# The longest context a model reads, unless --block-size says otherwise: names and words
+# fit whole; a longer line is trained as overlapping windows, so one long line cannot make
+# every step as slow and as big as itself.
+DEFAULT_BLOCK_SIZE = 128
 LOCK_NAME = ".makemore.lock"
 # Below this, sampling is as good as taking the likeliest character, and logits / T overflows.
 MIN_TEMPERATURE = 0.01
@@ -161,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--n-head", type=positive, metavar="N", help="attention heads (transformer; must divide --n-embd)")
     model.add_argument("--context", type=positive, metavar="N", help="characters a window model sees (bigram, mlp, wavenet)")
     model.add_argument("--dropout", type=_number(float, 0, high=1), metavar="P", help="dropout probability in [0, 1)")
+    model.add_argument("--block-size", type=_number(int, 2), metavar="N",
+                       help="the longest context the model reads, in characters + 1; longer lines train as "
+                            f"overlapping windows of N (memory and time grow with N) (default: {DEFAULT_BLOCK_SIZE}, "
+                            "or the longest line + 1 if shorter)")
 
     training = parser.add_argument_group("training (defaults: the type's recommended settings)")
     training.add_argument("--max-steps", type=whole, metavar="N",
@@ -288,7 +296,8 @@ def _new_run(args, work_dir: Path, say) -> _Run:
     splits = _split(words, data)
     vocab = Vocab.from_words(words)
     model_type = args.type or DEFAULT_TYPE
-    config = dataclasses.replace(default_config(model_type, len(vocab), max(map(len, words)) + 1), **_given(args, SIZE_FLAGS))
+    block_size = min(max(map(len, words)) + 1, args.block_size or DEFAULT_BLOCK_SIZE)
+    config = dataclasses.replace(default_config(model_type, len(vocab), block_size), **_given(args, SIZE_FLAGS))
     train_config = dataclasses.replace(recommended_train_config(model_type), **_train_flags(args))
 
     existing = next((work_dir / name for name in ("last.pt", "best.pt") if (work_dir / name).exists()), None)
@@ -381,6 +390,8 @@ def _check_flags_match(args, payload: dict, path: Path) -> None:
                for name, value in _given(args, SIZE_FLAGS).items() if stored.get(name) != value]
     if args.type is not None and args.type != payload["model_type"]:
         clashes.insert(0, f"--type {args.type} (it is a {payload['model_type']})")
+    if args.block_size is not None and args.block_size != stored.get("block_size"):
+        clashes.append(f"--block-size {args.block_size} (it has {stored.get('block_size')})")
     if args.dedupe and not (payload.get("data") or {}).get("dedupe"):
         clashes.append("--dedupe (it was trained without)")
     trained_with = (payload.get("train_config") or {}).get("optimizer", "adamw")

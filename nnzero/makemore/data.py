@@ -264,6 +264,23 @@ class WindowDataset(torch.utils.data.Dataset):
         return self.X[i], self.Y[i]
 
 
+def _windows(tokens: list, block_size: int):
+    """``(inputs, targets)`` rows of at most ``block_size`` positions that cover the
+    predictions of ``tokens`` (boundary, characters, boundary), each target once."""
+    predictions = len(tokens) - 1
+    stride = max(1, block_size // 2)
+    start, counted = 0, 0  # targets before position `counted` are in an earlier row
+    while True:
+        x = tokens[start : start + block_size]
+        y = [-1 if start + t < counted else token for t, token in enumerate(tokens[start + 1 : start + 1 + len(x)])]
+        x = x[: len(y)]
+        yield x, y
+        counted = start + len(y)
+        if counted >= predictions:
+            return
+        start += stride
+
+
 class SequenceDataset(torch.utils.data.Dataset):
     """Whole words as fixed-length rows, with the targets shifted by one.
 
@@ -275,27 +292,30 @@ class SequenceDataset(torch.utils.data.Dataset):
     At position t the model has read ``X[:t+1]`` and must predict ``Y[t]``. Targets of
     -1 are padding: the loss skips them (``cross_entropy(..., ignore_index=-1)``). The
     recurrent models and the Transformer train on these, and so does the tool for every
-    model type. ``block_size`` must be at least the longest word's length + 1.
+    model type.
+
+    A word longer than ``block_size - 1`` becomes several rows, windows of ``block_size``
+    positions that each start half a window after the one before; each target counts in
+    one row only (the first that has it; in the later rows it is -1), and every target
+    of a later row has at least half a window of context. So a few long lines cost a
+    bounded amount of memory and time, instead of making every row as long as the
+    longest line.
     """
 
     def __init__(self, words, vocab: Vocab, block_size: int):
         words = list(words)
         self.vocab = vocab
         self.block_size = block_size
-        longest = max(words, key=len, default="")
-        if not isinstance(block_size, int) or block_size < len(longest) + 1:
-            raise DataError(
-                f"block_size {block_size!r} is too small for the longest word ({longest!r}, "
-                f"{len(longest)} characters); use at least {len(longest) + 1}"
-            )
+        if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 2:
+            raise DataError(f"block_size must be a whole number >= 2 (positions a row holds), not {block_size!r}")
         inputs, targets = [], []
         for word in words:
-            ids = vocab.encode(word)
-            padding = block_size - len(ids) - 1
-            inputs.append([Vocab.BOUNDARY] + ids + [Vocab.BOUNDARY] * padding)
-            targets.append(ids + [Vocab.BOUNDARY] + [-1] * padding)
-        self.X = torch.tensor(inputs, dtype=torch.long).view(len(words), block_size)
-        self.Y = torch.tensor(targets, dtype=torch.long).view(len(words), block_size)
+            for x, y in _windows([Vocab.BOUNDARY] + vocab.encode(word) + [Vocab.BOUNDARY], block_size):
+                padding = block_size - len(x)
+                inputs.append(x + [Vocab.BOUNDARY] * padding)
+                targets.append(y + [-1] * padding)
+        self.X = torch.tensor(inputs, dtype=torch.long).view(len(inputs), block_size)
+        self.Y = torch.tensor(targets, dtype=torch.long).view(len(inputs), block_size)
         self._word_set = set(words)
 
     def __len__(self) -> int:

@@ -79,7 +79,7 @@ def generate(
     model.eval()
     try:
         for _ in range(max_len - len(prefix)):
-            logits, _ = model(idx)
+            logits, _ = model(idx[:, -model.config.block_size :])  # the last block_size tokens: a sliding window
             logits = logits[:, -1, :].float() / temperature
             if top_k is not None and top_k < logits.size(-1):
                 kth_largest = torch.topk(logits, top_k, dim=-1).values[:, -1:]

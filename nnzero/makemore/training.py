@@ -319,7 +319,9 @@ def draw_batch(X: torch.Tensor, Y: torch.Tensor, batch_size: int, generator: tor
     x = X[ix]
     targets = sequence_targets(x, Y[ix])
     if Y.dim() == X.dim():
-        length = int((targets != -1).sum(dim=1).max())  # every word has at least its end token
+        # The last position with a target (a long word's later rows start with -1s).
+        positions = torch.arange(1, targets.size(1) + 1, device=targets.device)
+        length = int(((targets != -1) * positions).max())
         x, targets = x[:, :length], targets[:, :length]
     return x, targets
 

@@ -505,3 +505,27 @@ def test_another_models_optimizer_state_is_refused_in_one_line(trained_dir, word
     edit_checkpoint(trained_dir / "last.pt", lambda p: p.update(optimizer=foreign))
     status, out, err = run(capsys, "-o", trained_dir, "--resume", "--max-steps", "9", "--quiet")
     assert_one_line_error(status, err, "optimizer state does not fit")
+
+
+# --- long lines: bounded memory and time --------------------------------------------
+
+
+def test_one_very_long_line_trains_as_windows_of_the_block_size(tmp_path, capsys):
+    words = [f"name{chr(97 + i % 26)}{i}" for i in range(60)] + ["ab" * 500]  # one line of 1,000 characters
+    data = tmp_path / "long.txt"
+    data.write_text("\n".join(words) + "\n", encoding="utf-8")
+    status, out, err = run(capsys, *train_args(data, tmp_path / "out", "transformer", steps=4), "--num-samples", "3")
+    assert status == 0, err
+    assert checkpoint.load(tmp_path / "out" / "last.pt")["model_config"]["block_size"] == cli.DEFAULT_BLOCK_SIZE
+    status, out, err = run(capsys, *train_args(data, tmp_path / "small", "gru", steps=4), "--block-size", "16")
+    assert status == 0, err
+    assert checkpoint.load(tmp_path / "small" / "last.pt")["model_config"]["block_size"] == 16
+    # The size is the model's: another one on --resume is refused.
+    status, out, err = run(capsys, "-o", tmp_path / "small", "--resume", "--block-size", "32")
+    assert_one_line_error(status, err, "--block-size 32 (it has 16)")
+
+
+def test_short_lines_keep_a_block_of_the_longest_line(words_file, tmp_path, capsys):
+    assert run(capsys, *train_args(words_file, tmp_path / "out", "gru"))[0] == 0
+    longest = max(len(w) for w in words_file.read_text(encoding="utf-8").split())
+    assert checkpoint.load(tmp_path / "out" / "last.pt")["model_config"]["block_size"] == longest + 1

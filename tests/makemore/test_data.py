@@ -295,13 +295,33 @@ def test_sequences_pad_and_mask_by_hand():
     assert x.tolist() == [0, 3, 1, 0, 0, 0] and y.tolist() == [3, 1, 0, -1, -1, -1]
 
 
-def test_block_size_must_hold_the_longest_word_plus_the_end():
+def test_a_word_that_fills_the_block_is_one_row():
     vocab = Vocab.from_words(["emma"])
     exact = SequenceDataset(["emma"], vocab, block_size=5)
     assert exact.X.tolist() == [[0, 2, 3, 3, 1]] and exact.Y.tolist() == [[2, 3, 3, 1, 0]]
     with pytest.raises(DataError) as excinfo:
-        SequenceDataset(["emma"], vocab, block_size=4)
-    assert "at least 5" in one_line_error(excinfo)
+        SequenceDataset(["emma"], vocab, block_size=1)
+    assert "block_size must be a whole number >= 2" in one_line_error(excinfo)
+
+
+@pytest.mark.parametrize("length, block_size", [(4, 4), (9, 4), (10, 5), (30, 8), (7, 2), (100, 16)])
+def test_a_longer_word_becomes_windows_that_count_each_target_once(length, block_size):
+    word = "".join("abcdefghij"[i % 10] for i in range(length))
+    vocab = Vocab.from_words([word])
+    data = SequenceDataset([word], vocab, block_size)
+    tokens = [0] + vocab.encode(word) + [0]
+    stride = block_size // 2
+    assert data.X.shape[1] == block_size and len(data) > 1
+    for row, (x, y) in enumerate(zip(data.X.tolist(), data.Y.tolist())):
+        start = row * stride
+        n = min(block_size, len(tokens) - 1 - start)
+        assert x[:n] == tokens[start : start + n]  # a stretch of the word, half a window after the last
+        assert all(target in (-1, tokens[start + t + 1]) for t, target in enumerate(y[:n]))  # the next token, or skipped
+        if row:  # a later row counts only new targets, each with at least half a window before it
+            first = next(t for t, target in enumerate(y) if target != -1)
+            assert first >= block_size - stride
+    made = [target for row in data.Y.tolist() for target in row if target != -1]
+    assert made == tokens[1:]  # every prediction of the word once, in order
 
 
 def test_sequence_contains():

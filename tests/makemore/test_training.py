@@ -487,3 +487,11 @@ def test_a_resume_with_the_same_length_changes_nothing_and_one_inside_the_warmup
     assert schedule(40) == pytest.approx(config_schedule(planned)(40)) and schedule(300) == pytest.approx(0.1)
     assert all(schedule(t) >= schedule(t + 1) for t in range(40, 300))
     assert TrainConfig.from_dict(extended.to_dict()) == extended  # what a checkpoint stores
+
+
+def test_a_batch_is_cut_after_its_last_target_even_when_a_row_starts_with_skipped_ones():
+    # A long word's later rows start with -1 (targets an earlier row counted).
+    X = torch.tensor([[0, 1, 2, 3, 4, 5], [3, 4, 5, 6, 0, 0]])
+    Y = torch.tensor([[1, 2, 3, -1, -1, -1], [-1, -1, 6, 0, -1, -1]])
+    x, targets = draw_batch(X, Y, 64, torch.Generator().manual_seed(0))
+    assert targets.shape[1] == 4 and (targets[:, 2:4] != -1).any()
