@@ -444,6 +444,7 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
     train_data, val_data, test_data = (SequenceDataset(words, run.vocab, block_size) for words in run.splits)
     # Check the sampling flags now, not after minutes of training (no samples are drawn).
     generate(model, run.vocab, 0, temperature=args.temperature, top_k=args.top_k, prefix=args.prefix)
+    _check_memory(run, model)
 
     start = run.state["step"] if run.state else 0
     config = run.train_config
@@ -489,6 +490,50 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
                            prefix=args.prefix, seed=config.seed)
         print(format_samples(samples, classify(samples, run.splits)))
         return 0
+
+
+def step_memory_estimate(model_type: str, config: ModelConfig, batch_size: int, parameters: int) -> int:
+    """A generous estimate, in bytes, of what one training step holds at its peak: the
+    activations of a full batch of full rows, kept for the backward pass and matched by
+    their gradients, plus the weights, their gradients and the optimiser's two moments."""
+    C, H, L, T = config.n_embd, config.n_embd2, config.n_layer, config.block_size
+    per_position = {  # numbers a layer keeps per position of a row
+        "bigram": 0,
+        "mlp": config.context * C + 3 * H,
+        "wavenet": L * 8 * H,
+        "rnn": L * 4 * H,
+        "lstm": L * 16 * H,
+        "gru": L * 12 * H,
+        "transformer": L * (16 * C + 3 * config.n_head * T),  # attention keeps a row of T scores per head
+    }[model_type] + C + 3 * config.vocab_size  # the embedding, and the logits with their softmax
+    return 4 * (2 * batch_size * T * per_position + 4 * parameters)
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory free for a new process (Linux's MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _check_memory(run: _Run, model) -> None:
+    """Refuse, before anything is written, a run whose steps would not fit in memory (the
+    operating system would kill it without a word)."""
+    available = _available_memory()
+    if available is None or resolve_device(run.train_config.device).type != "cpu":  # a GPU's memory is its own
+        return
+    config, batch = run.model_config, run.train_config.batch_size
+    need = step_memory_estimate(run.model_type, config, batch, sum(p.numel() for p in model.parameters()))
+    if need > available:
+        raise UsageError(
+            f"one training step would need about {need / 2**30:,.1f} GiB (batch {batch:,} of rows of {config.block_size} "
+            f"positions), more than the {available / 2**30:,.1f} GiB free here; lower --batch-size or --block-size"
+        )
 
 
 @contextlib.contextmanager

@@ -529,3 +529,21 @@ def test_short_lines_keep_a_block_of_the_longest_line(words_file, tmp_path, caps
     assert run(capsys, *train_args(words_file, tmp_path / "out", "gru"))[0] == 0
     longest = max(len(w) for w in words_file.read_text(encoding="utf-8").split())
     assert checkpoint.load(tmp_path / "out" / "last.pt")["model_config"]["block_size"] == longest + 1
+
+
+@pytest.mark.skipif(cli._available_memory() is None, reason="no /proc/meminfo: free memory unknown")
+def test_a_run_whose_steps_cannot_fit_in_memory_is_refused_before_it_starts(words_file, tmp_path, capsys):
+    status, out, err = run(capsys, *train_args(words_file, tmp_path / "out", "gru"), "--batch-size", "100000000")
+    assert_one_line_error(status, err, "one training step would need about", "GiB free here", "lower --batch-size")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_memory_estimate_grows_with_the_batch_and_with_the_square_of_the_block_for_attention():
+    from nnzero.makemore.models import default_config
+
+    small = cli.step_memory_estimate("transformer", default_config("transformer", 27, 16), 64, 200_000)
+    long = cli.step_memory_estimate("transformer", default_config("transformer", 27, 1001), 64, 200_000)
+    assert small < 100 * 2**20  # the names: well under 100 MiB
+    assert long > 10 * 2**30  # a 1,000-character row: the 15 GB the reliability report measured, give or take
+    assert cli.step_memory_estimate("gru", default_config("gru", 27, 16), 128, 100_000) > cli.step_memory_estimate(
+        "gru", default_config("gru", 27, 16), 64, 100_000)
