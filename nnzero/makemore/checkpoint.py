@@ -19,6 +19,7 @@ Only plain Python values (dicts, lists, strings, numbers) and tensors go in, so
 in a file (a pickle can otherwise execute anything while loading).
 """
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -39,6 +40,7 @@ def save(path, payload: dict) -> None:
     A failed write (a full disk) raises OSError with one line, where torch raises a
     RuntimeError with its C++ source location in it.
     """
+    payload = {**payload, "checksum": digest(payload)}
     try:
         atomic_write(path, lambda file: torch.save(payload, file))
     except RuntimeError as error:
@@ -89,10 +91,39 @@ def load(path, map_location="cpu") -> dict:
             f"{path} was not written by makemore (it lacks the model, config or vocabulary); "
             "delete it or choose another work dir with -o"
         )
+    if "checksum" in payload and payload["checksum"] != digest(payload):
+        raise CheckpointError(f"{path} is damaged: its contents do not match the checksum written with them "
+                              "(a flipped bit on disk or in a copy?); delete it, or use the other checkpoint")
     problem = _problem(payload)
     if problem:
         raise CheckpointError(f"{path} {problem}; delete it or choose another work dir with -o")
     return payload
+
+
+def digest(payload: dict) -> str:
+    """A sha256 of everything in a checkpoint but its ``checksum``: every tensor's bytes and
+    every other value's text, in order, so that a changed bit anywhere changes it."""
+    hasher = hashlib.sha256()
+
+    def feed(value):
+        if isinstance(value, torch.Tensor):
+            tensor = value.detach().cpu().contiguous()
+            hasher.update(f"{tensor.dtype}{tuple(tensor.shape)}".encode())
+            hasher.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                hasher.update(repr(key).encode())
+                feed(item)
+        elif isinstance(value, (list, tuple)):
+            hasher.update(b"[")
+            for item in value:
+                feed(item)
+            hasher.update(b"]")
+        else:
+            hasher.update(repr(value).encode())
+
+    feed({key: value for key, value in payload.items() if key != "checksum"})
+    return hasher.hexdigest()
 
 
 def _problem(payload: dict) -> str | None:
