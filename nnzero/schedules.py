@@ -30,19 +30,22 @@ import operator
 import torch
 
 
+_FORMULAS = {}  # a schedule's name -> its formula, a function of the step and the parameters
+
+
 class Schedule:
     """A learning-rate schedule: ``schedule(step)`` is the multiplier of the peak LR at that step.
 
     Built by the factories of this module (:func:`cosine`, :func:`one_cycle`, ...), never
-    by hand. It holds only its name, its parameters and a module-level formula, so it
-    prints as the call that made it and pickles (a torch checkpoint of a ``LambdaLR``
-    driven by it can be saved).
+    by hand. It holds only its name and its parameters (its formula is looked up by the
+    name), so it prints as the call that made it, and a :func:`to_torch` scheduler's
+    ``state_dict`` is plain data that ``torch.load(..., weights_only=True)`` reads.
     """
 
     def __init__(self, name: str, formula, **params):
+        _FORMULAS[name] = formula
         self.name = name
         self.params = params
-        self._formula = formula
 
     def __call__(self, step) -> float:
         try:
@@ -51,7 +54,7 @@ class Schedule:
             raise ValueError(f"{self.name}: the step must be a whole number >= 0, not {step!r}") from None
         if step < 0:
             raise ValueError(f"{self.name}: the step must be a whole number >= 0, not {step}")
-        return float(self._formula(step, **self.params))
+        return float(_FORMULAS[self.name](step, **self.params))
 
     def values(self, steps: int) -> list[float]:
         """The multipliers of steps ``0 .. steps - 1``, ready to plot."""
@@ -490,7 +493,25 @@ def to_torch(optimizer: torch.optim.Optimizer, schedule) -> torch.optim.lr_sched
         raise ValueError(f"to_torch: optimizer must be a torch.optim.Optimizer, not {type(optimizer).__name__}")
     if not callable(schedule):
         raise ValueError(f"to_torch: schedule must be a function of the step (e.g. cosine(1000)), not {type(schedule).__name__}")
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    return ScheduleLR(optimizer, schedule)
+
+
+class ScheduleLR(torch.optim.lr_scheduler.LambdaLR):
+    """What :func:`to_torch` returns: a ``LambdaLR`` whose checkpoint resumes exactly and
+    safely. Its ``state_dict`` holds the step count and each schedule's name and
+    parameters (plain data, so ``torch.load(..., weights_only=True)`` reads it), and
+    ``load_state_dict`` refuses a state saved with another schedule, where ``LambdaLR``
+    would quietly replace the schedule it was built with by the saved one's settings.
+    """
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        saved = state_dict.get("lr_lambdas", [])
+        for schedule, settings in zip(self.lr_lambdas, saved):
+            if isinstance(schedule, Schedule) and settings is not None and settings != vars(schedule):
+                args = ", ".join(f"{name}={value!r}" for name, value in settings.get("params", {}).items())
+                raise ValueError(f"this scheduler state was saved with {settings.get('name')}({args}), not {schedule!r}; "
+                                 "rebuild the scheduler with the schedule it was saved with")
+        super().load_state_dict(state_dict)
 
 
 def plot_schedules(schedules: dict, steps: int, ax=None, peak_lr: float | None = None):

@@ -295,8 +295,22 @@ def test_to_torch_scheduler_state_survives_a_checkpoint():
     torch.save(scheduler.state_dict(), buffer)
     buffer.seek(0)
     restored = S.to_torch(torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1e-3), S.warmup_cosine(100, 10, floor=0.1))
-    restored.load_state_dict(torch.load(buffer, weights_only=False))
+    restored.load_state_dict(torch.load(buffer, weights_only=True))  # plain data: no pickled function
     assert restored.last_epoch == 15 and restored.get_last_lr() == scheduler.get_last_lr()
+    # ... and it goes on exactly as the uninterrupted one does
+    for _ in range(30):
+        optimizer.step(), scheduler.step(), restored.optimizer.step(), restored.step()
+        assert restored.get_last_lr() == scheduler.get_last_lr()
+
+
+def test_a_scheduler_state_is_not_loaded_into_another_schedule():
+    optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+    saved = S.to_torch(optimizer, S.warmup_cosine(100, 10, floor=0.1)).state_dict()
+    other = S.to_torch(optimizer, S.warmup_cosine(1000, 10, floor=0.1))
+    with pytest.raises(ValueError, match=r"saved with warmup_cosine\(max_steps=100, .* not warmup_cosine\(max_steps=1000") as refused:
+        other.load_state_dict(saved)
+    assert "\n" not in str(refused.value)
+    assert other.lr_lambdas[0].params["max_steps"] == 1000  # LambdaLR would have set it back to 100
 
 
 def test_train_records_the_schedule_it_was_given():
