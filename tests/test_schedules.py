@@ -367,3 +367,22 @@ def test_bad_arguments_are_refused_in_one_line(make, message):
     with pytest.raises(ValueError, match=message) as error:
         make()
     assert "\n" not in str(error.value)
+
+
+def test_one_cycle_is_the_learning_rate_alone_torch_also_cycles_the_momentum():
+    # Smith's policy moves momentum opposite to the rate (0.95 -> 0.85 -> 0.95); torch's
+    # OneCycleLR does, and the docstring of one_cycle says ours leaves it alone.
+    def betas_over_a_run(make_scheduler):
+        optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1e-2, betas=(0.9, 0.99))
+        scheduler = make_scheduler(optimizer)
+        seen = []
+        for _ in range(100):
+            seen.append(optimizer.param_groups[0]["betas"][0])
+            optimizer.step()
+            scheduler.step()
+        return seen
+
+    ours = betas_over_a_run(lambda opt: S.to_torch(opt, S.one_cycle(100)))
+    theirs = betas_over_a_run(lambda opt: torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=100))
+    assert set(ours) == {0.9}
+    assert max(theirs) == pytest.approx(0.95) and min(theirs) == pytest.approx(0.85, abs=1e-3)
