@@ -177,3 +177,70 @@ class TestValidationLoss:
         assert "raised RuntimeError" in said()
         assert not ex.check_validation_loss(lambda X: torch.full((len(X), 27), math.nan), context=3)
         assert "not finite" in said()
+
+
+class TestWorkedSolutions:
+    """Lesson 03's trigram exercises: each worked solution passes its check, the stub the
+    lesson hands out gets "not answered yet", and every check the lesson uses has a solution."""
+
+    def test_the_counts_solution_passes(self, said):
+        N, vocab = counted_by_hand(WORDS)
+        assert torch.equal(ex.trigram_counts_solution(WORDS, vocab), N)
+        assert ex.check_trigram_counts(ex.trigram_counts_solution(WORDS), WORDS)
+        assert said().startswith("✓ correct")
+
+    @pytest.mark.parametrize("smoothing", [1.0, 0.5, 0.01])
+    def test_the_probs_solution_passes(self, said, smoothing):
+        assert ex.check_trigram_probs(ex.trigram_probs_solution(WORDS, smoothing), WORDS, smoothing=smoothing)
+        assert said().startswith("✓ correct")
+
+    @pytest.mark.parametrize("smoothing", [1.0, 0.3])
+    def test_the_nll_solution_passes_and_agrees_with_counting_by_hand(self, said, smoothing):
+        worked = ex.trigram_nll_solution(WORDS, HELD_OUT, smoothing)
+        assert worked == pytest.approx(nll_by_hand(WORDS, HELD_OUT, smoothing), rel=1e-9)
+        assert ex.check_trigram_nll(worked, WORDS, HELD_OUT, smoothing=smoothing)
+        assert said().startswith("✓ correct")
+
+    @pytest.mark.parametrize(
+        "check, args",
+        [
+            (ex.check_trigram_counts, (WORDS,)),
+            (ex.check_trigram_probs, (WORDS,)),
+            (ex.check_trigram_nll, (WORDS, HELD_OUT)),
+        ],
+    )
+    def test_the_stub_is_not_answered_yet_and_nothing_else(self, said, check, args):
+        assert not check(None, *args)
+        assert said() == "… not answered yet"
+
+    def test_the_test_split_stub_with_no_alpha_yet_is_not_answered(self, said):
+        assert not ex.check_trigram_nll(None, WORDS, HELD_OUT, smoothing=None)  # best_alpha = None too
+        assert said() == "… not answered yet"
+
+    def test_a_missing_alpha_is_explained_in_one_line(self, said):
+        assert not ex.check_trigram_nll(2.0, WORDS, HELD_OUT, smoothing=None)
+        assert "give the smoothing α as a number" in said()
+
+    def test_no_check_prints_the_right_answer(self, said):
+        right = ex.trigram_nll_solution(WORDS, HELD_OUT)
+        for wrong in (right + 0.3, right * 2, -right):
+            ex.check_trigram_nll(wrong, WORDS, HELD_OUT)
+        assert f"{right:.4f}" not in said() and f"{right:.3f}" not in said()
+
+    def test_every_check_the_lesson_uses_has_a_worked_solution(self):
+        import json
+        import re
+        from pathlib import Path
+
+        from nnzero.exercises import solution
+
+        notebook = Path(__file__).resolve().parents[1] / "notebooks" / "03_makemore_bigram.ipynb"
+        code = "\n".join("".join(c["source"]) for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code")
+        used = set(re.findall(r"\b(check_\w+)\(", code))
+        assert used == {"check_trigram_counts", "check_trigram_probs", "check_trigram_nll"}
+        for name in used:
+            check = getattr(ex, name)
+            assert check.solution is not None, name
+            assert check.solution.__doc__, name
+            assert f"# solution({name})" in code
+            assert check.solution.__name__ in solution(check).code

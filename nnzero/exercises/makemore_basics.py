@@ -10,6 +10,9 @@ prints one verdict line and returns a Verdict (true when right).
 The trigram model reads the two characters before the next one. A word is padded with
 two boundary tokens in front and one at the end, so "emma" gives the five trigrams
 ``..e .em emm mma ma.``, one per character to predict (the end included).
+
+Each check prints one line, right or what is wrong, and never the right answer; the
+trigram checks have worked solutions, shown by ``solution(check)``.
 """
 
 import math
@@ -17,7 +20,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnzero.exercises import Verdict, check_number, exercise_check, verdict
+from nnzero.exercises import Verdict, as_number, check_number, exercise_check, verdict
 from nnzero.makemore.data import Vocab, WindowDataset, load_words, split_words
 from nnzero.makemore.models.bigram import BigramCounts
 
@@ -60,7 +63,58 @@ def _as_table(table, size, what):
     return table, None
 
 
-@exercise_check()
+# ----------------------------------------------------------------------------------
+# Worked solutions of lesson 03's trigram exercises: plain torch, as a learner writes them.
+
+
+def trigram_counts_solution(words, vocab: Vocab | None = None):
+    """Number the characters as the lesson does (the boundary token `.` is 0, a is 1,
+    …, z is 26). Pad each word with two boundary tokens in front and one at the end,
+    and slide a window of three over it: "emma" becomes . . e m m a . and gives
+    ..e .em emm mma ma., one trigram per character to predict, the end included
+    (len + 1 per word). Each trigram (a, b, c) adds 1 to N[a, b, c]: the bigram
+    counting loop of section 2, one character longer."""
+    vocab = Vocab.from_words(words) if vocab is None else vocab
+    V = len(vocab)
+    dot = vocab.BOUNDARY
+    N = torch.zeros((V, V, V), dtype=torch.int64)
+    for word in words:
+        ids = [dot, dot] + vocab.encode(word) + [dot]
+        for a, b, c in zip(ids, ids[1:], ids[2:]):
+            N[a, b, c] += 1
+    return N
+
+
+def trigram_probs_solution(words, smoothing: float = 1.0, vocab: Vocab | None = None):
+    """Smooth first (section 6): add α to every count, so that no trigram gets
+    probability 0 and no row of a pair (a, b) never seen is 0 / 0. Then normalise each
+    row, fixed (a, b), over the last axis, the next character. keepdim=True keeps the
+    sums' shape (V, V, 1), so broadcasting divides N[a, b, c] by the sum of its own
+    row (a, b) (section 3); every row then sums to 1."""
+    counts = trigram_counts_solution(words, vocab).double() + smoothing
+    return counts / counts.sum(dim=2, keepdim=True)
+
+
+def trigram_nll_solution(train_words, eval_words, smoothing: float = 1.0):
+    """Count and smooth on the training words only; then score every character of
+    every evaluated word, its end included, with the same padding (two boundary
+    tokens in front). The loss is the mean over all those characters of
+    −ln P[a, b, c] (section 5): minus, so that it is positive; the mean, so that it
+    does not grow with the number of words; the natural log, so that the uniform
+    model scores ln 27 ≈ 3.2958."""
+    vocab = Vocab.from_words(list(train_words) + list(eval_words))
+    P = trigram_probs_solution(train_words, smoothing, vocab)
+    dot = vocab.BOUNDARY
+    firsts, seconds, nexts = [], [], []
+    for word in eval_words:
+        ids = [dot, dot] + vocab.encode(word) + [dot]
+        firsts += ids[:-2]
+        seconds += ids[1:-1]
+        nexts += ids[2:]
+    return -P[firsts, seconds, nexts].log().mean().item()
+
+
+@exercise_check(solution=trigram_counts_solution)
 def check_trigram_counts(N, words, vocab: Vocab | None = None) -> Verdict:
     """Exercise (03): ``N[a, b, c]`` counts how often token ``c`` follows tokens ``a, b`` in
     ``words``, each word padded with two boundary tokens in front and one at the end.
@@ -90,7 +144,7 @@ def check_trigram_counts(N, words, vocab: Vocab | None = None) -> Verdict:
     return verdict(False, f"{int((N != right).sum())} entries differ; e.g. {pair!r} occurs {int(right[a, b, c])} times, you have {int(N[a, b, c])}")
 
 
-@exercise_check()
+@exercise_check(solution=trigram_probs_solution)
 def check_trigram_probs(P, words, smoothing: float = 1.0, vocab: Vocab | None = None) -> Verdict:
     """Exercise (03): ``P[a, b, c]``, the probability of ``c`` after ``a, b``: the counts of
     ``words`` plus ``smoothing``, each row (fixed a, b) divided by its sum. A (V*V, V)
@@ -117,7 +171,7 @@ def check_trigram_probs(P, words, smoothing: float = 1.0, vocab: Vocab | None = 
     return verdict(False, f"the probabilities differ from the reference by up to {(P - right).abs().max().item():.3g}; count with check_trigram_counts first")
 
 
-@exercise_check()
+@exercise_check(solution=trigram_nll_solution)
 def check_trigram_nll(nll, train_words, eval_words, smoothing: float = 1.0) -> Verdict:
     """Exercise (03): the mean negative log-likelihood, per character predicted (the end
     included), of ``eval_words`` under the trigram model counted on ``train_words`` with
@@ -126,6 +180,8 @@ def check_trigram_nll(nll, train_words, eval_words, smoothing: float = 1.0) -> V
         nll = float(nll)
     except (TypeError, ValueError):
         return verdict(False, f"give the NLL as a number, not {type(nll).__name__}")
+    if as_number(smoothing) is None or smoothing < 0:
+        return verdict(False, f"give the smoothing α as a number of at least 0 (smoothing=best_alpha), not {smoothing!r}")
     vocab = Vocab.from_words(list(train_words) + list(eval_words))
     P = _trigram_probs(train_words, vocab, smoothing)
     right = _nll(P, eval_words, vocab)
