@@ -138,3 +138,58 @@ class TestEmbeddingBackward:
     def test_other_wrong_answers_fail(self, said):
         assert not ex.check_embedding_backward(lambda demb, X, v: torch.zeros(v, 4))
         assert "differs" in said()
+
+
+# Lesson 06, section 2 and 6: the backward pass written group by group, then whole.
+
+GROUP_CHECKS = [ex.check_loss_to_logits, ex.check_output_layer, ex.check_tanh, ex.check_batchnorm_steps, ex.check_first_layer, ex.check_embedding_steps, ex.check_whole_backward]
+
+
+@pytest.mark.parametrize("check", GROUP_CHECKS, ids=lambda c: c.__name__)
+def test_worked_solution_passes_and_stub_is_unanswered(said, check):
+    assert check(check.solution)
+    assert said().startswith("✓ correct")
+
+    def stub(*args):
+        raise NotImplementedError("your code here")
+
+    assert not check(stub)
+    assert said().strip() == "… not answered yet"
+
+
+def tamper(check, key, how):
+    def answer(*args):
+        grads = check.solution(*args)
+        grads[key] = how(grads[key])
+        return grads
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    "check, key, how, reason",
+    [
+        (ex.check_loss_to_logits, "counts_sum_inv", lambda d: d.expand(-1, 27).clone(), "shape"),
+        (ex.check_loss_to_logits, "probs", lambda d: -d, "sign"),
+        (ex.check_output_layer, "W2", lambda d: d.T, "transposed"),
+        (ex.check_output_layer, "b2", lambda d: d * 16, "n times too large"),
+        (ex.check_tanh, "hpreact", lambda d: d * 2, "dhpreact is wrong"),
+        (ex.check_batchnorm_steps, "bndiff", lambda d: d + 1, "used twice"),
+        (ex.check_embedding_steps, "C", lambda d: d * 0.5 + 0.1, "index_add_"),
+        (ex.check_whole_backward, "W1", lambda d: d * 16, "n times too large"),
+        (ex.check_whole_backward, "C", lambda d: d + 1, "index_add_"),
+    ],
+)
+def test_typical_mistakes_name_the_gradient(said, check, key, how, reason):
+    assert not check(tamper(check, key, how))
+    out = said()
+    assert reason in out and "✗ not yet" in out
+
+
+def test_missing_keys_and_crashes_are_reported(said):
+    assert not ex.check_output_layer(lambda dlogits, h, W2: {"h": dlogits @ W2.T})
+    assert "dW2 is missing" in said()
+    assert not ex.check_tanh(lambda dh, h: 1 / 0)
+    assert "ZeroDivisionError" in said()
+    assert not ex.check_whole_backward(lambda cache, params: [])
+    assert "dict" in said()

@@ -7,6 +7,15 @@
     check_cross_entropy_backward(dlogits_fn)         06: dlogits in one expression
     check_layernorm_backward(dx_fn)                  06: LayerNorm's backward in one expression
     check_embedding_backward(dC_fn)                  06: the embedding gradient without a loop
+    check_loss_to_logits(fn)                         06: from the loss to the logits, step by step
+    check_output_layer(fn)                           06: dh, dW2, db2
+    check_tanh(fn)                                   06: dhpreact
+    check_batchnorm_steps(fn)                        06: BatchNorm's backward, step by step
+    check_first_layer(fn)                            06: dembcat, dW1, db1
+    check_embedding_steps(fn)                        06: demb, dC
+    check_whole_backward(fn)                         06: every parameter's gradient in a few lines
+
+``solution(check)`` (from nnzero.exercises) shows a worked solution of each 06 exercise.
 """
 
 import math
@@ -176,3 +185,292 @@ def check_embedding_backward(dC_fn) -> Verdict:
     if torch.allclose(got, overwritten, atol=1e-12):
         return verdict(False, "a token used twice counts once: dC[X] += demb does not accumulate repeated indices; use index_add_")
     return verdict(False, f"it differs from autograd's by up to {(got - C.grad).abs().max().item():.3g}")
+
+
+# ----------------------------------------------------------------------------------
+# 06, section 2: backpropagation tensor by tensor, one group of steps at a time.
+#
+# Each exercise is a function that receives the forward pass's tensors (and the
+# gradient arriving from above) and returns a dict of gradients keyed by tensor name.
+# The checks run it on their own small batch, in float64, and compare every gradient
+# with autograd's; the gradient arriving from above is autograd's, so one group's
+# mistake does not spill into the next.
+
+
+def _forward_steps(seed=5, n=16, vocab_size=27, context=3, n_embd=4, n_hidden=8):
+    """Lesson 06's forward pass, split into small steps, on a fixed batch (float64), every
+    tensor's autograd gradient kept. Returns ``{name: tensor}`` (graph attached)."""
+    g = torch.Generator().manual_seed(seed)
+    t = {}
+    t["C"] = torch.randn(vocab_size, n_embd, generator=g, dtype=D)
+    t["W1"] = torch.randn(context * n_embd, n_hidden, generator=g, dtype=D) * 0.5
+    t["b1"] = torch.randn(n_hidden, generator=g, dtype=D) * 0.1
+    t["bngain"] = 1 + 0.1 * torch.randn(n_hidden, generator=g, dtype=D)
+    t["bnbias"] = 0.1 * torch.randn(n_hidden, generator=g, dtype=D)
+    t["W2"] = torch.randn(n_hidden, vocab_size, generator=g, dtype=D) * 0.3
+    t["b2"] = 0.1 * torch.randn(vocab_size, generator=g, dtype=D)
+    for name in ("C", "W1", "b1", "bngain", "bnbias", "W2", "b2"):
+        t[name].requires_grad_()
+    t["Xb"] = torch.randint(0, vocab_size, (n, context), generator=g)
+    t["Xb"][:4, 0] = 0  # repeated tokens, as the boundary token is in real batches
+    t["Yb"] = torch.randint(0, vocab_size, (n,), generator=g)
+    t["emb"] = t["C"][t["Xb"]]
+    t["embcat"] = t["emb"].view(n, -1)
+    t["hprebn"] = t["embcat"] @ t["W1"] + t["b1"]
+    t["bnmeani"] = t["hprebn"].sum(0, keepdim=True) / n
+    t["bndiff"] = t["hprebn"] - t["bnmeani"]
+    t["bndiff2"] = t["bndiff"] ** 2
+    t["bnvar"] = t["bndiff2"].sum(0, keepdim=True) / n
+    t["bnvar_inv"] = (t["bnvar"] + 1e-5) ** -0.5
+    t["bnraw"] = t["bndiff"] * t["bnvar_inv"]
+    t["hpreact"] = t["bngain"] * t["bnraw"] + t["bnbias"]
+    t["h"] = torch.tanh(t["hpreact"])
+    t["logits"] = t["h"] @ t["W2"] + t["b2"]
+    t["logit_maxes"] = t["logits"].max(1, keepdim=True).values
+    t["norm_logits"] = t["logits"] - t["logit_maxes"]
+    t["counts"] = t["norm_logits"].exp()
+    t["counts_sum"] = t["counts"].sum(1, keepdim=True)
+    t["counts_sum_inv"] = t["counts_sum"] ** -1
+    t["probs"] = t["counts"] * t["counts_sum_inv"]
+    t["logprobs"] = t["probs"].log()
+    loss = -t["logprobs"][torch.arange(n), t["Yb"]].mean()
+    for name, tensor in t.items():
+        if tensor.requires_grad and not tensor.is_leaf:
+            tensor.retain_grad()
+    loss.backward()
+    return t
+
+
+_USED_TWICE = {
+    "counts": "counts is used twice (in probs and in counts_sum): add both contributions",
+    "logits": "logits is used twice (in norm_logits and, through max, in logit_maxes): add both contributions",
+    "bndiff": "bndiff is used twice (in bnraw and in bndiff2): add both contributions",
+    "hprebn": "hprebn is used twice (in bndiff and in bnmeani): add both contributions",
+    "C": "a row of C looked up several times collects the sum of all their gradients (index_add_; dC[Xb] += demb keeps only one)",
+}
+
+
+def _check_gradients(fn, inputs, names, group, where):
+    """Call the learner's ``fn(*inputs)`` (tensors detached) and compare the dict it
+    returns with autograd's gradients of ``names``; one verdict line."""
+    t = _forward_steps()
+    # "dX" is the gradient arriving at X (autograd's), any other name the forward tensor
+    args = [t[x[1:]].grad.clone() if x not in t else t[x].detach().clone() for x in inputs]
+    try:
+        got = fn(*args)
+    except Exception as error:  # the learner's code: report, don't crash the lesson
+        return verdict(False, f"your function raised {type(error).__name__}: {error}; it should return a dict of gradients ({where})")
+    if not isinstance(got, dict):
+        return verdict(False, f"return a dict {{name: gradient}} with the keys {', '.join(names)}, not {type(got).__name__}")
+    missing = [name for name in names if got.get(name) is None]
+    if len(missing) == len(names):
+        return verdict(False, f"no gradient returned yet: the dict needs the keys {', '.join(names)}")
+    for name in names:
+        if name in missing:
+            return verdict(False, f"d{name} is missing: the dict needs the keys {', '.join(names)}")
+        try:
+            ours = torch.as_tensor(got[name], dtype=D)
+        except Exception:
+            return verdict(False, f"d{name} should be a tensor, not {type(got[name]).__name__}")
+        ref = t[name].grad
+        shape = tuple(t[name].shape)
+        if ours.shape != ref.shape:
+            if ours.shape == ref.T.shape and ours.dim() == 2:
+                return verdict(False, f"d{name} is transposed: a gradient has its tensor's shape {shape}; let the shapes pick the matrix product ({where})")
+            return verdict(False, f"d{name} should have {name}'s shape {shape}, not {tuple(ours.shape)}: what is broadcast in the forward pass is summed (keepdim=True) in the backward pass ({where})")
+        if torch.allclose(ours, ref, rtol=1e-7, atol=1e-10):
+            continue
+        n = t["Yb"].shape[0]
+        if torch.allclose(ours, -ref, rtol=1e-7, atol=1e-10):
+            why = "the sign is flipped"
+        elif torch.allclose(ours, ref * n, rtol=1e-7, atol=1e-10):
+            why = "it is n times too large: divide by n where the forward pass averaged"
+        elif torch.allclose(ours, ref / n, rtol=1e-7, atol=1e-10):
+            why = "it is n times too small: the 1/n of the mean is counted twice"
+        elif name in _USED_TWICE:
+            why = f"it differs from autograd's; {_USED_TWICE[name]}"
+        else:
+            why = "it differs from autograd's"
+        return verdict(False, f"d{name} is wrong: {why} ({where})")
+    what = f"all {len(names)} gradients of {group} agree" if len(names) > 1 else f"the gradient of {group} agrees"
+    return verdict(True, f"{what} with autograd, to float64 rounding")
+
+
+def solution_loss_to_logits(Yb, logits, logit_maxes, norm_logits, counts, counts_sum, counts_sum_inv, probs, logprobs):
+    """From the loss back to the logits, one small step at a time (eleven lines).
+
+    The loss picks one log-probability per row and averages: -1/n there, 0 elsewhere.
+    log: 1/p. A product with a broadcast column: the other factor, and a sum over the
+    broadcast dimension. x**-1: -x**-2. A sum: copy back. exp: itself. The row maximum
+    is used twice (subtracted, and picked by max), as are counts and logits.
+    """
+    n = Yb.shape[0]
+    dlogprobs = torch.zeros_like(logprobs)
+    dlogprobs[torch.arange(n), Yb] = -1.0 / n
+    dprobs = dlogprobs / probs
+    dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
+    dcounts = counts_sum_inv * dprobs  # first of counts' two uses
+    dcounts_sum = -counts_sum**-2 * dcounts_sum_inv
+    dcounts += torch.ones_like(counts) * dcounts_sum  # second use
+    dnorm_logits = counts * dcounts
+    dlogits = dnorm_logits.clone()
+    dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)
+    dlogits += F.one_hot(logits.max(1).indices, num_classes=logits.shape[1]) * dlogit_maxes
+    return {"logprobs": dlogprobs, "probs": dprobs, "counts_sum_inv": dcounts_sum_inv, "counts_sum": dcounts_sum,
+            "counts": dcounts, "norm_logits": dnorm_logits, "logit_maxes": dlogit_maxes, "logits": dlogits}
+
+
+LOSS_TO_LOGITS = ("logprobs", "probs", "counts_sum_inv", "counts_sum", "counts", "norm_logits", "logit_maxes", "logits")
+
+
+@exercise_check(solution=solution_loss_to_logits)
+def check_loss_to_logits(fn) -> Verdict:
+    """Exercise (06): ``fn(Yb, logits, logit_maxes, norm_logits, counts, counts_sum,
+    counts_sum_inv, probs, logprobs)`` returns ``{name: gradient}`` for logprobs, probs,
+    counts_sum_inv, counts_sum, counts, norm_logits, logit_maxes and logits."""
+    inputs = ("Yb", "logits", "logit_maxes", "norm_logits", "counts", "counts_sum", "counts_sum_inv", "probs", "logprobs")
+    return _check_gradients(fn, inputs, LOSS_TO_LOGITS, "the cross-entropy", "reread 'The loss' to 'Subtracting the row maximum'")
+
+
+def solution_output_layer(dlogits, h, W2):
+    """``logits = h @ W2 + b2``: let the shapes pick the products; b2 is broadcast over
+    the rows, so its gradient is the sum over rows."""
+    return {"h": dlogits @ W2.T, "W2": h.T @ dlogits, "b2": dlogits.sum(0)}
+
+
+@exercise_check(solution=solution_output_layer)
+def check_output_layer(fn) -> Verdict:
+    """Exercise (06): ``fn(dlogits, h, W2)`` returns ``{"h": dh, "W2": dW2, "b2": db2}``."""
+    return _check_gradients(fn, ("dlogits", "h", "W2"), ("h", "W2", "b2"), "the output layer", "reread 'A matrix product'")
+
+
+def solution_tanh(dh, h):
+    """d tanh(x)/dx = 1 - tanh(x)**2, and tanh(x) is h."""
+    return {"hpreact": (1.0 - h**2) * dh}
+
+
+@exercise_check(solution=solution_tanh)
+def check_tanh(fn) -> Verdict:
+    """Exercise (06): ``fn(dh, h)`` returns ``{"hpreact": dhpreact}``."""
+    return _check_gradients(fn, ("dh", "h"), ("hpreact",), "tanh", "reread 'tanh'")
+
+
+def solution_batchnorm_steps(dhpreact, hprebn, bngain, bnraw, bndiff, bnvar, bnvar_inv):
+    """Back through BatchNorm one step at a time: the scale and shift (sums over the
+    batch for the broadcast gain and bias), the product with bnvar_inv, the power, the
+    mean of the squares, the square, then the mean. bndiff and hprebn are used twice."""
+    n = dhpreact.shape[0]
+    dbngain = (bnraw * dhpreact).sum(0)
+    dbnbias = dhpreact.sum(0)
+    dbnraw = bngain * dhpreact
+    dbndiff = bnvar_inv * dbnraw  # first of bndiff's two uses
+    dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+    dbnvar = -0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv
+    dbndiff2 = torch.ones_like(bndiff) * dbnvar / n
+    dbndiff += 2 * bndiff * dbndiff2  # second use
+    dhprebn = dbndiff.clone()
+    dbnmeani = -dbndiff.sum(0, keepdim=True)
+    dhprebn += torch.ones_like(hprebn) * dbnmeani / n  # second use of hprebn
+    return {"bngain": dbngain, "bnbias": dbnbias, "bnraw": dbnraw, "bnvar_inv": dbnvar_inv, "bnvar": dbnvar,
+            "bndiff2": dbndiff2, "bndiff": dbndiff, "bnmeani": dbnmeani, "hprebn": dhprebn}
+
+
+BATCHNORM_STEPS = ("bngain", "bnbias", "bnraw", "bnvar_inv", "bnvar", "bndiff2", "bndiff", "bnmeani", "hprebn")
+
+
+@exercise_check(solution=solution_batchnorm_steps)
+def check_batchnorm_steps(fn) -> Verdict:
+    """Exercise (06): ``fn(dhpreact, hprebn, bngain, bnraw, bndiff, bnvar, bnvar_inv)``
+    returns ``{name: gradient}`` for bngain, bnbias, bnraw, bnvar_inv, bnvar, bndiff2,
+    bndiff, bnmeani and hprebn."""
+    inputs = ("dhpreact", "hprebn", "bngain", "bnraw", "bndiff", "bnvar", "bnvar_inv")
+    return _check_gradients(fn, inputs, BATCHNORM_STEPS, "BatchNorm", "reread 'BatchNorm, step by step' and 'The mean'")
+
+
+def solution_first_layer(dhprebn, embcat, W1):
+    """``hprebn = embcat @ W1 + b1``: a matrix product like the output layer."""
+    return {"embcat": dhprebn @ W1.T, "W1": embcat.T @ dhprebn, "b1": dhprebn.sum(0)}
+
+
+@exercise_check(solution=solution_first_layer)
+def check_first_layer(fn) -> Verdict:
+    """Exercise (06): ``fn(dhprebn, embcat, W1)`` returns ``{"embcat": ..., "W1": ..., "b1": ...}``."""
+    return _check_gradients(fn, ("dhprebn", "embcat", "W1"), ("embcat", "W1", "b1"), "the first layer", "reread 'The mean, then the first layer'")
+
+
+def solution_embedding_steps(dembcat, emb, Xb, C):
+    """``embcat = emb.view(n, -1)`` only reshapes: reshape the gradient back. ``emb = C[Xb]``
+    copies rows of C: each row collects the sum of its copies' gradients (index_add_)."""
+    demb = dembcat.view(emb.shape)
+    dC = torch.zeros_like(C).index_add_(0, Xb.view(-1), demb.view(-1, demb.shape[-1]))
+    return {"emb": demb, "C": dC}
+
+
+@exercise_check(solution=solution_embedding_steps)
+def check_embedding_steps(fn) -> Verdict:
+    """Exercise (06): ``fn(dembcat, emb, Xb, C)`` returns ``{"emb": demb, "C": dC}``."""
+    return _check_gradients(fn, ("dembcat", "emb", "Xb", "C"), ("emb", "C"), "the embedding", "reread 'The embedding'")
+
+
+# ----------------------------------------------------------------------------------
+# 06, section 6: the whole backward pass in a few lines.
+
+
+def solution_whole_backward(cache, params):
+    """Every parameter's gradient from the forward pass's cache, with the short forms:
+    cross-entropy in one expression, two matrix products, tanh, BatchNorm in one
+    expression, and the embedding with index_add_."""
+    X, Y, embcat, x_hat, var_inv, h, logits = (cache[k] for k in ("X", "Y", "embcat", "x_hat", "var_inv", "h", "logits"))
+    n = X.shape[0]
+    dlogits = F.softmax(logits, 1)
+    dlogits[torch.arange(n), Y] -= 1
+    dlogits /= n
+    dh = dlogits @ params["W2"].T
+    dhpreact = (1 - h**2) * dh
+    dhprebn = params["bngain"] * var_inv / n * (n * dhpreact - dhpreact.sum(0) - x_hat * (dhpreact * x_hat).sum(0))
+    dembcat = dhprebn @ params["W1"].T
+    dC = torch.zeros_like(params["C"]).index_add_(0, X.view(-1), dembcat.view(X.numel(), -1))
+    return {"C": dC, "W1": embcat.T @ dhprebn, "b1": dhprebn.sum(0), "bngain": (x_hat * dhpreact).sum(0),
+            "bnbias": dhpreact.sum(0), "W2": h.T @ dlogits, "b2": dlogits.sum(0)}
+
+
+PARAMETERS = ("C", "W1", "b1", "bngain", "bnbias", "W2", "b2")
+
+
+@exercise_check(solution=solution_whole_backward)
+def check_whole_backward(fn) -> Verdict:
+    """Exercise (06): ``fn(cache, params)`` returns every parameter's gradient,
+    ``{name: gradient}`` for C, W1, b1, bngain, bnbias, W2, b2. ``cache`` holds the forward
+    pass's X, Y, embcat, x_hat (the standardised pre-activations), var_inv
+    (1/sqrt(var + eps), shape (n_hidden,)), h and logits; ``params`` the parameters."""
+    t = _forward_steps()
+    cache = {"X": t["Xb"], "Y": t["Yb"], "embcat": t["embcat"], "x_hat": t["bnraw"], "var_inv": t["bnvar_inv"].view(-1),
+             "h": t["h"], "logits": t["logits"]}
+    cache = {k: v.detach().clone() for k, v in cache.items()}
+    params = {k: t[k].detach().clone() for k in PARAMETERS}
+    try:
+        got = fn(cache, params)
+    except Exception as error:  # the learner's code: report, don't crash the lesson
+        return verdict(False, f"your function raised {type(error).__name__}: {error}; it should return a dict of the 7 parameters' gradients")
+    if not isinstance(got, dict):
+        return verdict(False, f"return a dict {{name: gradient}} with the keys {', '.join(PARAMETERS)}, not {type(got).__name__}")
+    for name in PARAMETERS:
+        if got.get(name) is None:
+            return verdict(False, f"d{name} is missing: the dict needs the keys {', '.join(PARAMETERS)}")
+        ours, ref = torch.as_tensor(got[name], dtype=D), t[name].grad
+        if ours.shape != ref.shape:
+            return verdict(False, f"d{name} should have {name}'s shape {tuple(ref.shape)}, not {tuple(ours.shape)}")
+        if not torch.allclose(ours, ref, rtol=1e-7, atol=1e-10):
+            n = t["Yb"].shape[0]
+            if torch.allclose(ours, ref * n, rtol=1e-7, atol=1e-10):
+                why = "n times too large: the loss is a mean over the batch"
+            elif torch.allclose(ours, -ref, rtol=1e-7, atol=1e-10):
+                why = "the sign is flipped"
+            elif name == "C":
+                why = "it differs from autograd's; a token looked up twice must add twice (index_add_, section 5)"
+            elif name in ("W1", "b1"):
+                why = "it differs from autograd's; check the BatchNorm line (section 4), which everything below it inherits"
+            else:
+                why = "it differs from autograd's"
+            return verdict(False, f"d{name} is wrong: {why}")
+    return verdict(True, "all 7 parameter gradients agree with autograd: the whole backward pass in a few lines")
