@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from nnzero.exercises import Verdict, check_number, exercise_check, verdict
+from nnzero.scratch import manual_backward
 from nnzero.scratch.deep_mlp import GAINS, BatchNorm1d, Linear
 
 D = torch.float64
@@ -416,28 +417,10 @@ def check_embedding_steps(fn) -> Verdict:
 # 06, section 6: the whole backward pass in a few lines.
 
 
-def solution_whole_backward(cache, params):
-    """Every parameter's gradient from the forward pass's cache, with the short forms:
-    cross-entropy in one expression, two matrix products, tanh, BatchNorm in one
-    expression, and the embedding with index_add_."""
-    X, Y, embcat, x_hat, var_inv, h, logits = (cache[k] for k in ("X", "Y", "embcat", "x_hat", "var_inv", "h", "logits"))
-    n = X.shape[0]
-    dlogits = F.softmax(logits, 1)
-    dlogits[torch.arange(n), Y] -= 1
-    dlogits /= n
-    dh = dlogits @ params["W2"].T
-    dhpreact = (1 - h**2) * dh
-    dhprebn = params["bngain"] * var_inv / n * (n * dhpreact - dhpreact.sum(0) - x_hat * (dhpreact * x_hat).sum(0))
-    dembcat = dhprebn @ params["W1"].T
-    dC = torch.zeros_like(params["C"]).index_add_(0, X.view(-1), dembcat.view(X.numel(), -1))
-    return {"C": dC, "W1": embcat.T @ dhprebn, "b1": dhprebn.sum(0), "bngain": (x_hat * dhpreact).sum(0),
-            "bnbias": dhpreact.sum(0), "W2": h.T @ dlogits, "b2": dlogits.sum(0)}
-
-
 PARAMETERS = ("C", "W1", "b1", "bngain", "bnbias", "W2", "b2")
 
 
-@exercise_check(solution=solution_whole_backward)
+@exercise_check(solution=manual_backward.backward)  # the package's, the one ManualMLP uses
 def check_whole_backward(fn) -> Verdict:
     """Exercise (06): ``fn(cache, params)`` returns every parameter's gradient,
     ``{name: gradient}`` for C, W1, b1, bngain, bnbias, W2, b2. ``cache`` holds the forward

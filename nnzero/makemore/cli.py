@@ -444,7 +444,7 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
     train_data, val_data, test_data = (SequenceDataset(words, run.vocab, block_size) for words in run.splits)
     # Check the sampling flags now, not after minutes of training (no samples are drawn).
     generate(model, run.vocab, 0, temperature=args.temperature, top_k=args.top_k, prefix=args.prefix)
-    _check_memory(run, model)
+    _check_memory(run, model, device)
 
     start = run.state["step"] if run.state else 0
     config = run.train_config
@@ -521,11 +521,11 @@ def _available_memory() -> int | None:
     return None
 
 
-def _check_memory(run: _Run, model) -> None:
+def _check_memory(run: _Run, model, device: torch.device) -> None:
     """Refuse, before anything is written, a run whose steps would not fit in memory (the
     operating system would kill it without a word)."""
     available = _available_memory()
-    if available is None or resolve_device(run.train_config.device).type != "cpu":  # a GPU's memory is its own
+    if available is None or device.type != "cpu":  # a GPU's memory is its own
         return
     config, batch = run.model_config, run.train_config.batch_size
     need = step_memory_estimate(run.model_type, config, batch, sum(p.numel() for p in model.parameters()))

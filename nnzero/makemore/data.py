@@ -40,8 +40,8 @@ def load_words(path=None) -> list[str]:
 
     Raises :class:`DataError` for a missing file, a directory, a binary file, a file that
     is not UTF-8, a file with no text in it, a line longer than :data:`MAX_LINE_LENGTH`
-    (every model's sequences are as long as the longest line, and a Transformer's
-    attention grows with its square), or a file of one line (too few to split into train,
+    (makemore models short examples, one a line; longer text belongs in shorter lines),
+    or a file of one line (too few to split into train,
     validation and test).
     """
     path = SHIPPED_NAMES if path is None else Path(path)

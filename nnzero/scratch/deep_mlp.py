@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from nnzero.scratch.loop import mean_cross_entropy, minibatch_sgd, step_decay
+from nnzero.scratch.loop import check_batchnorm_run, mean_cross_entropy, minibatch_sgd, step_decay
 
 # |tanh| above this counts as saturated: the local gradient 1 - t**2 is below 0.06 there,
 # so almost nothing flows back through the unit.
@@ -277,10 +277,7 @@ def train(
     first ``decay_at`` of the steps and a tenth of it after. Every ``ratio_every`` steps
     the update:data ratio of each weight matrix is recorded. Leaves the model in training mode.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, not {steps!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 2 <= batch_size <= len(Y):
-        raise ValueError(f"batch_size must be a whole number from 2 (BatchNorm needs two) to {len(Y)} (the data's size), not {batch_size!r}")
+    check_batchnorm_run(steps, batch_size, len(Y))
     parameters = model.parameters()
     weights = [(name, p) for name, p in model.named_parameters() if p.dim() == 2]
     history = History(lr=[step_decay(t, steps, lr, decay_at) for t in range(steps)],

@@ -19,6 +19,16 @@ def step_decay(step: int, steps: int, lr: float, decay_at: float = 0.5, factor: 
     return lr if step < decay_at * steps else lr * factor
 
 
+def check_batchnorm_run(steps, batch_size, n_examples: int) -> None:
+    """Refuse, in one line, a step count or a batch size a network with BatchNorm cannot
+    train with: BatchNorm needs at least two examples in a batch."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, not {steps!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 2 <= batch_size <= n_examples:
+        raise ValueError(f"batch_size must be a whole number from 2 (BatchNorm needs two) to {n_examples} "
+                         f"(the data's size), not {batch_size!r}")
+
+
 def minibatch_sgd(step, n_examples: int, rates, batch_size: int, seed: int) -> list:
     """Run ``step(t, ix, rate)`` once per rate in ``rates``; return the losses it returned.
 

@@ -27,7 +27,7 @@ autograd's and says whether they agree exactly, approximately, or not at all.
 import torch
 import torch.nn.functional as F
 
-from nnzero.scratch.loop import minibatch_sgd, step_decay
+from nnzero.scratch.loop import check_batchnorm_run, minibatch_sgd, step_decay
 
 
 def compare(name: str, manual, reference) -> str:
@@ -97,6 +97,32 @@ def embedding_backward(demb, X, vocab_size: int):
     n_embd = demb.shape[-1]
     dC = torch.zeros((vocab_size, n_embd), dtype=demb.dtype, device=demb.device)
     return dC.index_add_(0, X.reshape(-1), demb.reshape(-1, n_embd))
+
+
+# What a training-mode forward pass keeps for the backward pass, by name.
+CACHE = ("X", "Y", "embcat", "x_hat", "var_inv", "h", "logits")
+
+
+def backward(cache: dict, params: dict) -> dict:
+    """Every parameter's gradient of the MLP's loss, ``{name: tensor}``, from what its
+    forward pass kept (``cache``, the tensors of :data:`CACHE`) and its parameters: the
+    cross-entropy in one expression, two matrix products, tanh, BatchNorm in one
+    expression, and the embedding table with ``index_add_``."""
+    X, Y, embcat, x_hat, var_inv, h, logits = (cache[name] for name in CACHE)
+    dlogits = cross_entropy_backward(logits, Y)
+    dh = dlogits @ params["W2"].T
+    dhpreact = (1 - h**2) * dh
+    dhprebn = batchnorm_backward(dhpreact, x_hat, params["bngain"], var_inv)
+    dembcat = dhprebn @ params["W1"].T
+    return {
+        "C": embedding_backward(dembcat.view(*X.shape, -1), X, params["C"].shape[0]),
+        "W1": embcat.T @ dhprebn,
+        "b1": dhprebn.sum(0),
+        "bngain": (x_hat * dhpreact).sum(0),
+        "bnbias": dhpreact.sum(0),
+        "W2": h.T @ dlogits,
+        "b2": dlogits.sum(0),
+    }
 
 
 class ManualMLP:
@@ -177,28 +203,14 @@ class ManualMLP:
         x_hat = (hprebn - mean) * var_inv
         h = torch.tanh(self.bngain * x_hat + self.bnbias)
         logits = h @ self.W2 + self.b2
-        self._cache = (X, Y, embcat, x_hat, var_inv, h, logits) if training else None
+        self._cache = dict(zip(CACHE, (X, Y, embcat, x_hat, var_inv, h, logits))) if training else None
         return F.cross_entropy(logits, Y)
 
     def backward(self) -> dict:
         """Gradients of the last training-mode :meth:`forward`'s loss, ``{name: tensor}``."""
         if self._cache is None:
             raise ValueError("backward() needs a training-mode forward(X, Y) just before it")
-        X, Y, embcat, x_hat, var_inv, h, logits = self._cache
-        dlogits = cross_entropy_backward(logits, Y)
-        dh = dlogits @ self.W2.T
-        dhpreact = (1 - h**2) * dh
-        dhprebn = batchnorm_backward(dhpreact, x_hat, self.bngain, var_inv)
-        dembcat = dhprebn @ self.W1.T
-        return {
-            "C": embedding_backward(dembcat.view(*X.shape, -1), X, self.vocab_size),
-            "W1": embcat.T @ dhprebn,
-            "b1": dhprebn.sum(0),
-            "bngain": (x_hat * dhpreact).sum(0),
-            "bnbias": dhpreact.sum(0),
-            "W2": h.T @ dlogits,
-            "b2": dlogits.sum(0),
-        }
+        return backward(self._cache, self.parameters())
 
     def sgd_step(self, grads: dict, lr: float) -> None:
         """``p -= lr * grad`` for every parameter, in place."""
@@ -222,10 +234,7 @@ def train_manual(model: ManualMLP, X, Y, *, steps: int, batch_size: int = 32, lr
     ``lr`` for the first ``decay_at`` of the steps, a tenth of it after; batches drawn
     with a generator seeded by ``seed``. Returns the training loss of every step.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, not {steps!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 2 <= batch_size <= len(Y):
-        raise ValueError(f"batch_size must be a whole number from 2 (BatchNorm needs two) to {len(Y)} (the data's size), not {batch_size!r}")
+    check_batchnorm_run(steps, batch_size, len(Y))
 
     def step(t, ix, rate):
         loss = model.forward(X[ix], Y[ix])

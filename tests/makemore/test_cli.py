@@ -10,8 +10,11 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
+import nnzero
 from nnzero.makemore import checkpoint, cli
+from nnzero.makemore.data import load_words
 from nnzero.makemore.models import REGISTRY
 from nnzero.makemore.training import config_schedule
 
@@ -221,7 +224,7 @@ def test_bad_flags_are_refused(flags, phrase, words_file, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_on_a_machine_without_it_is_refused(words_file, tmp_path, capsys):
     status, out, err = run(capsys, *train_args(words_file, tmp_path / "out"), "--device", "cuda")
     assert_one_line_error(status, err, "no CUDA GPU", "--device cpu")
@@ -326,8 +329,6 @@ def test_lines_end_at_newlines_only(tmp_path, capsys):
     data = tmp_path / "words.txt"
     # A form feed, U+2028 and U+0085 inside a line do not end it (str.splitlines would split there).
     data.write_text("an\x0cna\nbob\u2028by\r\ncarl\x85a\n" + "".join(f"name{i}\n" for i in range(20)), encoding="utf-8")
-    from nnzero.makemore.data import load_words
-
     words = load_words(data)
     assert len(words) == 23 and words[:3] == ["an\x0cna", "bob\u2028by", "carl\x85a"]
 
@@ -360,11 +361,9 @@ def test_the_untrained_model_being_the_best_is_said_plainly(words_file, tmp_path
     assert "note: the best model is the untrained one (step 0)" in out
 
 
-def test_version():
-    result = subprocess.run([sys.executable, "-m", "nnzero.makemore", "--version"], capture_output=True, text=True, timeout=120)
-    import nnzero
-
-    assert result.returncode == 0 and result.stdout.strip() == f"makemore (nnzero {nnzero.__version__})"
+def test_version(capsys):
+    status, out, err = run(capsys, "--version")
+    assert status == 0 and out.strip() == f"makemore (nnzero {nnzero.__version__})"
 
 
 def hold_lock(work_dir, pid="4242"):
@@ -469,8 +468,6 @@ def test_a_run_stopped_midway_and_extended_decays_from_where_it_was(words_file, 
 def edit_checkpoint(path, change, keep_checksum=False):
     """Change a checkpoint from outside makemore. Without its checksum (as a checkpoint of
     an older makemore has none), the change reaches the checks that follow the checksum's."""
-    import torch
-
     payload = torch.load(path, weights_only=True)
     change(payload)
     if not keep_checksum:
@@ -556,7 +553,7 @@ def test_the_memory_estimate_grows_with_the_batch_and_with_the_square_of_the_blo
 def test_a_flipped_bit_is_caught_by_the_checksum(trained_dir, capsys):
     def flip_one_bit(payload):
         weight = next(iter(payload["model"].values()))
-        weight.view(-1).view(__import__("torch").int32)[0] ^= 1  # the lowest bit of one weight
+        weight.view(-1).view(torch.int32)[0] ^= 1  # the lowest bit of one weight
 
     edit_checkpoint(trained_dir / "best.pt", flip_one_bit, keep_checksum=True)
     status, out, err = run(capsys, "-o", trained_dir, "--sample-only")
