@@ -329,12 +329,15 @@ class SequenceDataset(torch.utils.data.Dataset):
         return word in self._word_set
 
 
-def sequence_splits(words, seed: int = SPLIT_SEED) -> tuple[Vocab, Splits, tuple[SequenceDataset, SequenceDataset, SequenceDataset]]:
+def sequence_splits(
+    words, seed: int = SPLIT_SEED, dedupe: bool = False
+) -> tuple[Vocab, Splits, tuple[SequenceDataset, SequenceDataset, SequenceDataset]]:
     """``(vocab, splits, (train, val, test))``: the vocabulary of ``words``, their 80/10/10
-    split (:func:`split_words` with ``seed``; 42 is the makemore tool's) and the three
-    parts as :class:`SequenceDataset` rows, padded to the longest word + 1 (``train.block_size``)."""
+    split (:func:`split_words` with ``seed`` and ``dedupe``; 42 is the makemore tool's) and
+    the three parts as :class:`SequenceDataset` rows, padded to the longest word + 1
+    (``train.block_size``)."""
     words = list(words)
     vocab = Vocab.from_words(words)
-    splits = split_words(words, seed=seed)
+    splits = split_words(words, seed=seed, dedupe=dedupe)
     block_size = max(map(len, words)) + 1
     return vocab, splits, tuple(SequenceDataset(part, vocab, block_size) for part in splits)

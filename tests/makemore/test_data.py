@@ -355,3 +355,11 @@ def test_sequence_splits_is_the_vocabulary_the_split_and_three_datasets():
     for part, data in zip(splits, (train, val, test)):
         expected = SequenceDataset(part, vocab, len("isabella") + 1)
         assert data.block_size == 9 and torch.equal(data.X, expected.X) and torch.equal(data.Y, expected.Y)
+
+
+def test_sequence_splits_passes_dedupe_to_the_split():
+    words = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail"] * 2
+    _, splits, (train, val, test) = sequence_splits(words, seed=7, dedupe=True)
+    assert splits == split_words(words, seed=7, dedupe=True)
+    assert sorted(splits.train + splits.val + splits.test) == sorted(set(words))
+    assert len(train) + len(val) + len(test) == 10
