@@ -35,6 +35,7 @@ from nnzero.makemore.models.config import ModelConfig
 from nnzero.makemore.sample import classify, format_samples, generate
 from nnzero.makemore.training import (
     OPTIMIZERS,
+    History,
     TrainConfig,
     continued_config,
     evaluate,
@@ -56,7 +57,15 @@ DEFAULT_TYPE = "transformer"
 # Command-line flags that set ModelConfig fields and TrainConfig fields (same names).
 SIZE_FLAGS = ("n_layer", "n_embd", "n_embd2", "n_head", "context", "dropout")
 TRAIN_FLAGS = ("max_steps", "batch_size", "optimizer", "learning_rate", "weight_decay", "grad_clip", "warmup_steps",
-               "final_lr_fraction", "eval_interval")
+               "final_lr_fraction", "eval_interval", "patience", "min_improvement")
+# Early stopping, on by default: a run ends (after a short cooldown) when this many
+# evaluations in a row have not lowered the best validation loss by more than
+# MIN_IMPROVEMENT nats; evaluations come about once per pass over the training words, at
+# most every MAX_EVAL_INTERVAL and at least every MIN_EVAL_INTERVAL steps.
+# bench/early_stopping.py measured these; the figures are in bench/BENCHMARKS.md.
+DEFAULT_PATIENCE = 5
+DEFAULT_MIN_IMPROVEMENT = 0.001
+MIN_EVAL_INTERVAL, MAX_EVAL_INTERVAL = 10, 500
 
 
 class UsageError(ValueError):
@@ -192,7 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
                           help="decay the learning rate along a cosine to F times its peak by the last step, "
                                f"1 = constant (default: {_default_by_type('final_lr_fraction')})")
     training.add_argument("--eval-interval", type=positive, metavar="N",
-                          help=f"evaluate on the whole validation set every N steps (default: {_default_by_type('eval_interval')})")
+                          help="evaluate on the whole validation set every N steps (default: about once per pass over "
+                               f"the training words, between {MIN_EVAL_INTERVAL} and {MAX_EVAL_INTERVAL} steps)")
+    stopping = training.add_mutually_exclusive_group()
+    stopping.add_argument("--patience", type=whole, metavar="N",
+                          help="stop early, after a short cooldown, when N evaluations in a row have not improved the "
+                               f"best validation loss; 0 = never (default: {DEFAULT_PATIENCE})")
+    stopping.add_argument("--no-early-stop", dest="patience", action="store_const", const=0,
+                          help="train all --max-steps steps (the same as --patience 0)")
+    training.add_argument("--min-improvement", type=_number(float, 0), metavar="D",
+                          help="the least fall of the validation loss, in nats, that counts as an improvement "
+                               f"(default: {DEFAULT_MIN_IMPROVEMENT:g})")
     training.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps (default: auto)")
     training.add_argument("--seed", type=_number(int, -(2**63), high=2**64), metavar="N",
                           help=f"seeds the initial weights, the batches and the samples (default: {TrainConfig.seed})")
@@ -298,7 +317,11 @@ def _new_run(args, work_dir: Path, say) -> _Run:
     model_type = args.type or DEFAULT_TYPE
     block_size = min(max(map(len, words)) + 1, args.block_size or DEFAULT_BLOCK_SIZE)
     config = dataclasses.replace(default_config(model_type, len(vocab), block_size), **_given(args, SIZE_FLAGS))
-    train_config = dataclasses.replace(recommended_train_config(model_type), **_train_flags(args))
+    stopping = dict(patience=DEFAULT_PATIENCE, min_improvement=DEFAULT_MIN_IMPROVEMENT)
+    train_config = dataclasses.replace(recommended_train_config(model_type), **{**stopping, **_train_flags(args)})
+    if args.eval_interval is None:  # about once per pass over the training words
+        passes = math.ceil(len(splits.train) / train_config.batch_size)
+        train_config.eval_interval = min(MAX_EVAL_INTERVAL, max(MIN_EVAL_INTERVAL, passes))
 
     existing = next((work_dir / name for name in ("last.pt", "best.pt") if (work_dir / name).exists()), None)
     if existing is not None:
@@ -459,10 +482,21 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
             say(f"schedule: --max-steps is now {config.max_steps}, so the learning rate goes on from {rate:.3g}, where "
                 f"the run left it, and decays along a cosine to {config.learning_rate * config.final_lr_fraction:.3g} "
                 f"at step {config.max_steps}")
-    if start >= config.max_steps:
+    early_stop = History.from_dict(run.state["history"]).early_stop if run.state else None
+    cooled_down = early_stop is not None and config.continue_from is not None and config.continue_from[0] == early_stop[0]
+    if start >= config.max_steps and cooled_down:
+        say(f"nothing to train: the run stopped early at step {early_stop[0]} of {early_stop[1]}, when the validation "
+            f"loss stopped improving, and cooled down to step {start}; to train on anyway, give a larger --max-steps "
+            "(with --no-early-stop to train all of it)")
+    elif start >= config.max_steps:
         say(f"nothing to train: step {start} already reaches --max-steps {config.max_steps}; give a larger --max-steps")
     say(f"training: steps {start} -> {config.max_steps}, batch {config.batch_size}, {config.optimizer} lr {config.learning_rate:g}, "
         f"weight decay {config.weight_decay:g}, grad clip {config.grad_clip or 'off'}, on {device}; checkpoints in {work_dir}")
+    if config.patience:
+        say(f"validation: every {config.eval_interval} steps; training stops early after {config.patience} evaluations "
+            f"that do not lower its best by {config.min_improvement:g} (--no-early-stop trains all {config.max_steps} steps)")
+    else:
+        say(f"validation: every {config.eval_interval} steps; no early stopping")
 
     work_dir.mkdir(parents=True, exist_ok=True)
     with _work_dir_lock(work_dir):
@@ -486,6 +520,11 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
         if history.best_step == 0 and history.step > 0:
             print(f"note: the best model is the untrained one (step 0): training never improved the validation loss; "
                   f"the samples below are close to random; try another --learning-rate, or more data")
+        elif history.early_stop is not None:
+            stopped, planned = history.early_stop
+            print(f"note: validation stopped improving at step {history.best_step} of {planned}, so training stopped "
+                  f"early (at step {stopped}, then cooled down to {history.step}): the data was the limit; more data, "
+                  "dropout or a smaller model would help")
         samples = generate(model, run.vocab, args.num_samples, temperature=args.temperature, top_k=args.top_k,
                            prefix=args.prefix, seed=config.seed)
         print(format_samples(samples, classify(samples, run.splits)))

@@ -61,6 +61,12 @@ class TrainConfig:
     warmup_steps: int = 0  # raise the rate linearly over this many steps, as (t + 1) / (W + 1) (with lr_schedule=None)
     final_lr_fraction: float = 1.0  # cosine decay to this fraction of the rate by max_steps; 1.0 = constant
     eval_interval: int = 500  # evaluate on the whole validation set every this many steps
+    # Early stopping: after `patience` evaluations in a row that do not beat the best
+    # validation loss so far by more than `min_improvement`, the run ends with a cooldown
+    # of `cooldown_fraction` times the steps taken (see train()). patience 0: never.
+    patience: int = 0
+    min_improvement: float = 0.0
+    cooldown_fraction: float = 0.2
     eval_batch_size: int = 512  # words per forward pass during evaluation (memory, not results)
     seed: int = 3407  # seeds the batch sampler (the CLI also seeds the model's initialisation)
     device: str = "auto"  # "auto" picks cuda, then mps, then cpu; or "cpu", "cuda", "cuda:1", "mps"
@@ -86,6 +92,9 @@ class TrainConfig:
             (isinstance(self.warmup_steps, int) and self.warmup_steps >= 0, "warmup_steps", "must be a whole number >= 0"),
             (0 <= self.final_lr_fraction <= 1, "final_lr_fraction", "must be in [0, 1]"),
             (isinstance(self.eval_interval, int) and self.eval_interval >= 1, "eval_interval", "must be a whole number >= 1"),
+            (isinstance(self.patience, int) and self.patience >= 0, "patience", "must be a whole number >= 0 (0: never stop early)"),
+            (self.min_improvement >= 0, "min_improvement", "must be >= 0"),
+            (0 <= self.cooldown_fraction <= 1, "cooldown_fraction", "must be in [0, 1]"),
             (isinstance(self.eval_batch_size, int) and self.eval_batch_size >= 1, "eval_batch_size", "must be a whole number >= 1"),
         ]
         for ok, name, message in checks:
@@ -189,6 +198,40 @@ def continued_config(planned: TrainConfig, step: int, **changes) -> TrainConfig:
     return dataclasses.replace(resumed, continue_from=(step, float(config_schedule(planned)(step))))
 
 
+def evaluations_without_improvement(val_loss, config: TrainConfig) -> int:
+    """How many evaluations in a row, up to the latest of ``val_loss`` ((step, loss) pairs),
+    have not beaten the best loss before them by more than ``config.min_improvement``.
+
+    A run resumed with another ``max_steps`` (``config.continue_from``) counts from where
+    its new plan began, against the best loss before it: extending a run gives it
+    ``patience`` evaluations to improve, not none.
+    """
+    start = config.continue_from[0] if config.continue_from is not None else 0
+    best, waited = math.inf, 0
+    for step, loss in val_loss:
+        if step <= start or loss < best - config.min_improvement:
+            best, waited = min(best, loss), 0
+        else:
+            waited += 1
+    return waited
+
+
+def stop_early(config: TrainConfig, step: int, multiplier: float, cooldown: bool = True) -> TrainConfig:
+    """The plan of a run cut short at ``step``, where its learning-rate multiplier is
+    ``multiplier``: ``max_steps`` becomes ``step`` plus a cooldown of ``cooldown_fraction``
+    times ``step`` (rounded up), over which the rate decays along a cosine from
+    ``multiplier`` to ``final_lr_fraction`` (:func:`config_schedule` with ``continue_from``).
+
+    No cooldown when the rate is constant (``final_lr_fraction`` 1) or ``cooldown`` is
+    False (a schedule of the caller's, which this cannot continue): the run ends at ``step``.
+    A cooldown from where the run stopped, rather than from its best evaluation, keeps the
+    run one unbroken sequence of steps, so it resumes exactly; bench/early_stopping.py
+    compares it with stopping at once and with a new run planned over ``step`` steps.
+    """
+    steps = math.ceil(config.cooldown_fraction * step) if cooldown and config.final_lr_fraction < 1 else 0
+    return dataclasses.replace(config, max_steps=step + steps, continue_from=(step, float(multiplier)))
+
+
 @dataclass
 class History:
     """What happened during training, as plain lists a lesson can plot.
@@ -212,6 +255,9 @@ class History:
     best_val: float = math.inf  # the lowest validation loss so far
     best_step: int | None = None  # the step at which it was measured
     interrupted: bool = False  # the run was stopped early with Ctrl-C (last.pt holds its state)
+    # (step, planned max_steps) when the validation loss stopped improving and the run was
+    # cut short (TrainConfig.patience); None if it never was
+    early_stop: tuple | None = None
 
     @property
     def step(self) -> int:
@@ -227,6 +273,7 @@ class History:
         """Plain lists and numbers for a checkpoint (``weights_only`` loads them)."""
         data = dataclasses.asdict(self)
         data["val_loss"] = [list(pair) for pair in self.val_loss]
+        data["early_stop"] = None if self.early_stop is None else list(self.early_stop)
         return data
 
     @classmethod
@@ -234,6 +281,8 @@ class History:
         """Rebuild a history from :meth:`to_dict`'s output."""
         data = dict(data)
         data["val_loss"] = [tuple(pair) for pair in data.get("val_loss", [])]
+        if data.get("early_stop") is not None:
+            data["early_stop"] = tuple(data["early_stop"])
         return cls(**data)
 
 
@@ -490,6 +539,12 @@ def train(
       step 0) and at the end. With a ``work_dir``, writes ``best.pt`` whenever the
       validation loss improves and ``last.pt`` at every evaluation; ``metadata`` (plain
       data: model type, vocabulary, where the data came from) goes into both.
+    - With ``config.patience`` > 0: when that many evaluations in a row have not beaten
+      the best validation loss by more than ``config.min_improvement``, the run is cut
+      short at that step (the data, not the step budget, has become the limit):
+      ``history.early_stop`` records ``(step, planned max_steps)``, and the run ends after
+      a cooldown, :func:`stop_early`, which the checkpoints record as its new plan (unless
+      the cooldown would reach the planned end: then the run goes on as planned).
     - ``state``: a checkpoint dict (from :func:`checkpoint.load`) to continue from: its
       weights, optimizer state, step, history and random states are restored, so the
       losses continue exactly as if the run had never stopped.
@@ -504,7 +559,8 @@ def train(
     device = resolve_device(config.device)
     model.to(device)
     optimizer = make_optimizer(model, config)
-    lr_schedule = config_schedule(config) if lr_schedule is None else lr_schedule
+    own_schedule = lr_schedule is None
+    lr_schedule = config_schedule(config) if own_schedule else lr_schedule
     batch_generator = torch.Generator().manual_seed(config.seed)
     history = History() if state is None else _restore(state, model, optimizer, config, batch_generator, device)
     base = _payload_base(model, train_data, state, metadata) if work_dir is not None else None
@@ -520,15 +576,31 @@ def train(
             "rng": _rng_states(batch_generator, device),
         })
 
+    def stopping_now() -> bool:
+        """Whether the evaluations say to stop early (not again in the cooldown of a stop)."""
+        step = history.step
+        plan_start = config.continue_from[0] if config.continue_from is not None else 0
+        cooling_down = history.early_stop is not None and history.early_stop[0] == plan_start
+        return (config.patience > 0 and step < config.max_steps and not cooling_down
+                and evaluations_without_improvement(history.val_loss, config) >= config.patience)
+
     def evaluate_and_save():
+        nonlocal config, lr_schedule
         val = evaluate(model, val_data, config.eval_batch_size)
         history.val_loss.append((history.step, val))
         history.elapsed.append(history.train_seconds)
         history.cpu_elapsed.append(history.cpu_seconds)
-        if val < history.best_val:
+        improved = val < history.best_val
+        if improved:
             history.best_val, history.best_step = val, history.step
-            if work_dir is not None and config.save_best:
-                save("best.pt")
+        shortened = stopping_now() and stop_early(config, history.step, lr_schedule(history.step), own_schedule)
+        if shortened and shortened.max_steps < config.max_steps:  # the new plan goes into the checkpoints below
+            history.early_stop = (history.step, config.max_steps)
+            config = shortened
+            if own_schedule:
+                lr_schedule = config_schedule(config)
+        if improved and work_dir is not None and config.save_best:
+            save("best.pt")
         if work_dir is not None and config.save_last:
             save("last.pt")
         return val
@@ -549,6 +621,10 @@ def train(
             if due and not (history.val_loss and history.val_loss[-1][0] == step):
                 last_val = evaluate_and_save()
                 bar.set_postfix_str(f"loss {history.train_loss[-1] if step else math.nan:.4f}  val {last_val:.4f}")
+                if bar.total != config.max_steps:  # stopped early: the run ends after its cooldown
+                    bar.total = config.max_steps
+                    finished = step >= config.max_steps
+                    history.interrupted = history.interrupted and not finished
             if history.interrupted and work_dir is not None:
                 save("last.pt")  # again if need be, so that it records the stop
             if finished or history.interrupted:

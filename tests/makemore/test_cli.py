@@ -559,3 +559,93 @@ def test_a_flipped_bit_is_caught_by_the_checksum(trained_dir, capsys):
     status, out, err = run(capsys, "-o", trained_dir, "--sample-only")
     assert_one_line_error(status, err, "best.pt is damaged", "do not match the checksum")
     assert run(capsys, "-o", trained_dir, "--resume", "--max-steps", "9", "--quiet")[0] == 0  # last.pt is intact
+
+
+# --- early stopping -----------------------------------------------------------------------
+
+
+def scripted_validation(monkeypatch, losses, start=0):
+    """Make training's evaluations return losses(step), so a test decides when validation
+    stops improving; the test loss is still measured."""
+    from nnzero.makemore import training
+
+    steps = {"taken": start}
+    real_step = training.training_step
+
+    def counting_step(*args, **kwargs):
+        steps["taken"] += 1
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(training, "training_step", counting_step)
+    monkeypatch.setattr(training, "evaluate", lambda model, data, batch_size=512: losses(steps["taken"]))
+
+
+def falls_then_rises(step):
+    return 3.0 - step / 10 if step <= 10 else 2.0 + (step - 10) / 100  # best at step 10
+
+
+def early_stop_args(words_file, work_dir, steps=60):
+    return [*train_args(words_file, work_dir, "gru", steps=steps), "--eval-interval", "2"]
+
+
+def test_training_stops_early_by_default_and_says_the_data_was_the_limit(words_file, tmp_path, capsys, monkeypatch):
+    scripted_validation(monkeypatch, falls_then_rises)
+    status, out, err = run(capsys, *early_stop_args(words_file, tmp_path / "out"))
+    # Best at 10; five evaluations (12 ... 20) no better: cut at 20, cooled down for 4 steps.
+    assert status == 0, err
+    assert "best val loss 2.0000 at step 10" in out
+    assert ("note: validation stopped improving at step 10 of 60, so training stopped early (at step 20, then cooled "
+            "down to 24): the data was the limit; more data, dropout or a smaller model would help") in out
+    last = checkpoint.load(tmp_path / "out" / "last.pt")
+    assert last["step"] == 24 and last["train_config"]["patience"] == cli.DEFAULT_PATIENCE
+
+    # Resumed as it is, there is nothing left to do, and it says why and what to do.
+    scripted_validation(monkeypatch, falls_then_rises, start=24)
+    status, out, err = run(capsys, "-o", tmp_path / "out", "--resume", "--device", "cpu")
+    assert status == 0 and checkpoint.load(tmp_path / "out" / "last.pt")["step"] == 24
+    assert ("nothing to train: the run stopped early at step 20 of 60, when the validation loss stopped improving, "
+            "and cooled down to step 24; to train on anyway, give a larger --max-steps (with --no-early-stop") in out
+
+    # Extended with --no-early-stop, it trains every step asked for.
+    status, out, err = run(capsys, "-o", tmp_path / "out", "--resume", "--max-steps", "40", "--no-early-stop", "--quiet")
+    assert status == 0 and checkpoint.load(tmp_path / "out" / "last.pt")["step"] == 40
+
+
+@pytest.mark.parametrize("flags, steps, patience", [(["--no-early-stop"], 60, 0), (["--patience", "0"], 60, 0),
+                                                    (["--patience", "2"], 14 + 3, 2)])
+def test_the_patience_flags(words_file, tmp_path, capsys, monkeypatch, flags, steps, patience):
+    scripted_validation(monkeypatch, falls_then_rises)
+    status, out, err = run(capsys, *early_stop_args(words_file, tmp_path / "out"), *flags)
+    assert status == 0, err
+    last = checkpoint.load(tmp_path / "out" / "last.pt")
+    assert last["step"] == steps and last["train_config"]["patience"] == patience
+    assert ("validation stopped improving" in out) == bool(patience)
+
+
+def test_min_improvement_sets_the_gain_that_counts(words_file, tmp_path, capsys, monkeypatch):
+    # From step 10 on the loss falls by 0.02 per evaluation: an improvement unless 0.05 is asked for.
+    scripted_validation(monkeypatch, lambda step: 3.0 - step / 10 if step <= 10 else 2.0 - (step - 10) / 100)
+    status, out, err = run(capsys, *early_stop_args(words_file, tmp_path / "a"), "--patience", "2")
+    assert status == 0 and checkpoint.load(tmp_path / "a" / "last.pt")["step"] == 60
+    scripted_validation(monkeypatch, lambda step: 3.0 - step / 10 if step <= 10 else 2.0 - (step - 10) / 100)
+    status, out, err = run(capsys, *early_stop_args(words_file, tmp_path / "b"), "--patience", "2", "--min-improvement", "0.05")
+    assert status == 0 and checkpoint.load(tmp_path / "b" / "last.pt")["history"]["early_stop"] == [14, 60]
+
+
+def test_patience_and_no_early_stop_together_are_refused(words_file, tmp_path, capsys):
+    status, out, err = run(capsys, *early_stop_args(words_file, tmp_path / "out"), "--patience", "3", "--no-early-stop")
+    assert status == 2 and err.count("\n") == 1 and "not allowed with argument" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_validation_comes_about_once_per_pass_over_the_training_words(words_file, tmp_path, capsys):
+    # 64 training words in batches of 8: a pass is 8 steps, raised to the floor of 10.
+    args = ["-i", words_file, "-o", tmp_path / "out", "--type", "gru", *TINY["gru"], "--max-steps", "30",
+            "--batch-size", "8", "--device", "cpu", "--num-samples", "0"]
+    status, out, err = run(capsys, *args)
+    assert status == 0, err
+    assert f"validation: every {cli.MIN_EVAL_INTERVAL} steps; training stops early after 5 evaluations" in out
+    assert checkpoint.load(tmp_path / "out" / "last.pt")["train_config"]["eval_interval"] == cli.MIN_EVAL_INTERVAL
+    status, out, err = run(capsys, *args[:-2], "--batch-size", "2", "-o", tmp_path / "b", "--no-early-stop",
+                           "--num-samples", "0")
+    assert status == 0 and "validation: every 32 steps; no early stopping" in out

@@ -99,7 +99,8 @@ def test_train_config_round_trips_through_plain_data():
 @pytest.mark.parametrize(
     "field, value",
     [("max_steps", -1), ("batch_size", 0), ("learning_rate", 0.0), ("weight_decay", -0.1),
-     ("grad_clip", 0.0), ("eval_interval", 0), ("betas", (0.9, 1.0))],
+     ("grad_clip", 0.0), ("eval_interval", 0), ("betas", (0.9, 1.0)), ("patience", -1), ("patience", 2.5),
+     ("min_improvement", -0.01), ("cooldown_fraction", 1.5)],
 )
 def test_train_config_refuses_bad_values_in_one_line(field, value):
     with pytest.raises(ValueError) as excinfo:
@@ -126,9 +127,9 @@ def test_recommended_train_config_covers_every_type_and_takes_overrides():
 
 def test_history_round_trips_and_keeps_val_pairs():
     history = History(train_loss=[3.0, 2.5], lr=[0.1, 0.1], val_loss=[(0, 3.3), (2, 2.9)], elapsed=[0.0, 0.5],
-                      best_val=2.9, best_step=2)
+                      best_val=2.9, best_step=2, early_stop=(2, 10))
     data = history.to_dict()
-    assert data["val_loss"] == [[0, 3.3], [2, 2.9]]
+    assert data["val_loss"] == [[0, 3.3], [2, 2.9]] and data["early_stop"] == [2, 10]
     assert History.from_dict(data) == history
     assert history.step == 2 and history.steps == [0, 1]
 
@@ -495,3 +496,148 @@ def test_a_batch_is_cut_after_its_last_target_even_when_a_row_starts_with_skippe
     Y = torch.tensor([[1, 2, 3, -1, -1, -1], [-1, -1, 6, 0, -1, -1]])
     x, targets = draw_batch(X, Y, 64, torch.Generator().manual_seed(0))
     assert targets.shape[1] == 4 and (targets[:, 2:4] != -1).any()
+
+
+# --- early stopping -------------------------------------------------------------------
+
+
+def test_evaluations_without_improvement_counts_from_the_best_by_the_minimum_gain():
+    from nnzero.makemore.training import evaluations_without_improvement as waited
+
+    pairs = lambda losses: list(zip(range(0, 10 * len(losses), 10), losses))  # noqa: E731
+    assert waited(pairs([3.0, 2.5, 2.6, 2.55, 2.7]), config()) == 3
+    assert waited(pairs([3.0, 2.5, 2.6, 2.4]), config()) == 0
+    # Gains of 0.05 do not count when at least 0.1 is asked for: 2.45 and 2.40 are "no better".
+    assert waited(pairs([3.0, 2.5, 2.45, 2.40]), config(min_improvement=0.1)) == 2
+    assert waited(pairs([3.0, 2.5, 2.45, 2.38]), config(min_improvement=0.1)) == 0
+    # A plan that began at step 20 (a resumed, extended run) counts from there, against the best before it.
+    extended = config(continue_from=(20, 0.5))
+    assert waited(pairs([3.0, 2.5, 2.6, 2.7, 2.55]), config()) == 3
+    assert waited(pairs([3.0, 2.5, 2.6, 2.7, 2.55]), extended) == 2
+    assert waited(pairs([3.0, 2.5, 2.6]), extended) == 0
+
+
+def scripted_validation(monkeypatch, model, losses):
+    """Make train()'s evaluations return losses(step), the step counted from the model's
+    training forward passes, so that when a run stops early is decided by the test."""
+    import nnzero.makemore.training as training
+
+    model.steps_taken = 0
+
+    def count(module, args):
+        if module.training:
+            module.steps_taken += 1
+
+    model.register_forward_pre_hook(count)
+    monkeypatch.setattr(training, "evaluate", lambda m, dataset, batch_size=512: losses(m.steps_taken))
+
+
+def falls_then_rises(step):
+    return 3.0 - step / 10 if step <= 10 else 2.0 + (step - 10) / 100  # best at step 10
+
+
+def test_a_run_stops_after_patience_evaluations_without_improvement_then_cools_down(data, tmp_path, monkeypatch):
+    model = tiny_model()
+    scripted_validation(monkeypatch, model, falls_then_rises)
+    planned = config(max_steps=40, eval_interval=2, patience=3, warmup_steps=2, final_lr_fraction=0.1)
+    history = train(model, *data, planned, work_dir=tmp_path, progress=False, metadata=META)
+
+    # Best at 10; 12, 14 and 16 are no better, so the run is cut at 16 of 40, then cools
+    # down for ceil(0.2 * 16) = 4 steps to 20.
+    assert history.best_step == 10 and history.early_stop == (16, 40)
+    assert history.step == 20 and [s for s, _ in history.val_loss][-4:] == [14, 16, 18, 20]
+    multiplier = config_schedule(planned)(16)
+    assert [lr / planned.learning_rate for lr in history.lr[:16]] == pytest.approx([config_schedule(planned)(t) for t in range(16)])
+    assert history.lr[16] / planned.learning_rate == pytest.approx(multiplier)
+    assert all(a > b for a, b in zip(history.lr[16:], history.lr[17:]))  # the cooldown decays
+    assert history.lr[-1] / planned.learning_rate == pytest.approx(0.1 + (multiplier - 0.1) * (1 + math.cos(math.pi * 3 / 4)) / 2)
+
+    # The checkpoints record the new plan; best.pt holds the best model.
+    last, best = checkpoint.load(tmp_path / "last.pt"), checkpoint.load(tmp_path / "best.pt")
+    assert last["step"] == 20 and TrainConfig.from_dict(last["train_config"]).max_steps == 20
+    assert History.from_dict(last["history"]).early_stop == (16, 40)
+    assert best["step"] == 10
+
+
+def test_patience_zero_trains_every_step_and_the_gain_must_beat_min_improvement(data, monkeypatch):
+    model = tiny_model()
+    scripted_validation(monkeypatch, model, falls_then_rises)
+    history = train(model, *data, config(max_steps=40, eval_interval=2), progress=False)
+    assert history.step == 40 and history.early_stop is None
+
+    # Gains of 0.02 per evaluation from step 10 on: not enough when 0.05 is asked for.
+    model = tiny_model()
+    scripted_validation(monkeypatch, model, lambda step: 3.0 - step / 10 if step <= 10 else 2.0 - (step - 10) / 100)
+    history = train(model, *data, config(max_steps=40, eval_interval=2, patience=2, min_improvement=0.05),
+                    progress=False)
+    assert history.early_stop == (14, 40)
+    assert history.best_step == 14  # best.pt still follows every improvement, however small
+
+
+def test_a_constant_rate_or_a_schedule_of_the_callers_ends_at_the_stop(data, monkeypatch):
+    for settings, schedule in [(dict(), None), (dict(final_lr_fraction=0.1), lambda step: 1.0)]:
+        model = tiny_model()
+        scripted_validation(monkeypatch, model, falls_then_rises)
+        history = train(model, *data, config(max_steps=40, eval_interval=2, patience=3, **settings),
+                        lr_schedule=schedule, progress=False)
+        assert history.early_stop == (16, 40) and history.step == 16
+
+
+def test_a_run_interrupted_in_its_cooldown_resumes_exactly_and_a_finished_one_stays_finished(data, tmp_path, monkeypatch):
+    planned = config(max_steps=40, eval_interval=2, patience=3, warmup_steps=2, final_lr_fraction=0.1)
+    whole = tiny_model()
+    scripted_validation(monkeypatch, whole, falls_then_rises)
+    uninterrupted = train(whole, *data, planned, progress=False)
+
+    first = tiny_model()
+    scripted_validation(monkeypatch, first, falls_then_rises)
+
+    def ctrl_c_in_the_cooldown(module, args):
+        if module.training and module.steps_taken == 17:  # during step 16 -> 17, the cooldown's first
+            os.kill(os.getpid(), signal.SIGINT)
+
+    first.register_forward_pre_hook(ctrl_c_in_the_cooldown)
+    stopped = train(first, *data, planned, work_dir=tmp_path, progress=False, metadata=META)
+    assert stopped.interrupted and stopped.step == 17 and stopped.early_stop == (16, 40)
+
+    state = checkpoint.load(tmp_path / "last.pt")
+    resumed_config = TrainConfig.from_dict(state["train_config"])  # what --resume continues with
+    second = tiny_model(seed=9)
+    scripted_validation(monkeypatch, second, falls_then_rises)
+    second.steps_taken = state["step"]
+    resumed = train(second, *data, resumed_config, work_dir=tmp_path, progress=False, state=state)
+    assert resumed.train_loss == uninterrupted.train_loss and resumed.lr == uninterrupted.lr
+    assert resumed.step == 20 and resumed.early_stop == (16, 40)
+
+    # Resumed again as it is, the run has nothing left to do.
+    state = checkpoint.load(tmp_path / "last.pt")
+    again = train(tiny_model(), *data, TrainConfig.from_dict(state["train_config"]), progress=False, state=state)
+    assert again.step == 20 and again.train_loss == uninterrupted.train_loss
+
+
+def test_an_extended_run_gets_patience_evaluations_to_beat_its_best(data, tmp_path, monkeypatch):
+    from nnzero.makemore.training import continued_config
+
+    planned = config(max_steps=40, eval_interval=2, patience=3, warmup_steps=2, final_lr_fraction=0.1)
+    model = tiny_model()
+    scripted_validation(monkeypatch, model, falls_then_rises)
+    train(model, *data, planned, work_dir=tmp_path, progress=False, metadata=META)
+    state = checkpoint.load(tmp_path / "last.pt")
+
+    extended = continued_config(TrainConfig.from_dict(state["train_config"]), state["step"], max_steps=60)
+    assert extended.continue_from == (20, pytest.approx(0.1))  # on from the cooldown's floor
+    model = tiny_model()
+    scripted_validation(monkeypatch, model, falls_then_rises)
+    model.steps_taken = state["step"]
+    history = train(model, *data, extended, progress=False, state=state)
+    # No better than step 10's loss at 22, 24, 26: stopped again at 26, cooled down to 26 + 6.
+    assert history.early_stop == (26, 60) and history.step == 32 and history.best_step == 10
+
+
+def test_a_stop_whose_cooldown_would_reach_the_planned_end_lets_the_run_finish_as_planned(data, monkeypatch):
+    model = tiny_model()
+    scripted_validation(monkeypatch, model, falls_then_rises)
+    planned = config(max_steps=19, eval_interval=2, patience=3, final_lr_fraction=0.1)
+    history = train(model, *data, planned, progress=False)  # 16 + ceil(0.2 * 16) = 20 > 19
+    assert history.early_stop is None and history.step == 19
+    assert [lr / planned.learning_rate for lr in history.lr] == pytest.approx([config_schedule(planned)(t) for t in range(19)])
