@@ -485,9 +485,10 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
     early_stop = History.from_dict(run.state["history"]).early_stop if run.state else None
     cooled_down = early_stop is not None and config.continue_from is not None and config.continue_from[0] == early_stop[0]
     if start >= config.max_steps and cooled_down:
-        say(f"nothing to train: the run stopped early at step {early_stop[0]} of {early_stop[1]}, when the validation "
-            f"loss stopped improving, and cooled down to step {start}; to train on anyway, give a larger --max-steps "
-            "(with --no-early-stop to train all of it)")
+        best, stopped, planned = early_stop
+        say(f"nothing to train: the validation loss stopped improving, so at step {stopped} of {planned} the run went "
+            f"back to its best, step {best}, and cooled down to step {start}; to train on anyway, give a larger "
+            "--max-steps (with --no-early-stop to train all of it)")
     elif start >= config.max_steps:
         say(f"nothing to train: step {start} already reaches --max-steps {config.max_steps}; give a larger --max-steps")
     say(f"training: steps {start} -> {config.max_steps}, batch {config.batch_size}, {config.optimizer} lr {config.learning_rate:g}, "
@@ -521,10 +522,12 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
             print(f"note: the best model is the untrained one (step 0): training never improved the validation loss; "
                   f"the samples below are close to random; try another --learning-rate, or more data")
         elif history.early_stop is not None:
-            stopped, planned = history.early_stop
-            print(f"note: validation stopped improving at step {history.best_step} of {planned}, so training stopped "
-                  f"early (at step {stopped}, then cooled down to {history.step}): the data was the limit; more data, "
-                  "dropout or a smaller model would help")
+            back_to, stopped, planned = history.early_stop
+            where, then = ((back_to, f"went back to that step and cooled down to step {history.step}") if back_to < stopped
+                           else (stopped, f"cooled down from there to step {history.step}"))
+            print(f"note: validation stopped improving by step {where} of {planned}: the data was the limit (more data, "
+                  f"dropout or a smaller model would help). Training {then}; a new run planned for {stopped} steps "
+                  f"(--max-steps {stopped}) may do a little better")
         samples = generate(model, run.vocab, args.num_samples, temperature=args.temperature, top_k=args.top_k,
                            prefix=args.prefix, seed=config.seed)
         print(format_samples(samples, classify(samples, run.splits)))

@@ -16,6 +16,7 @@ resumed from ``last.pt`` sees the same batches and the same dropout masks as a r
 was never interrupted.
 """
 
+import copy
 import dataclasses
 import math
 import os
@@ -62,11 +63,12 @@ class TrainConfig:
     final_lr_fraction: float = 1.0  # cosine decay to this fraction of the rate by max_steps; 1.0 = constant
     eval_interval: int = 500  # evaluate on the whole validation set every this many steps
     # Early stopping: after `patience` evaluations in a row that do not beat the best
-    # validation loss so far by more than `min_improvement`, the run ends with a cooldown
-    # of `cooldown_fraction` times the steps taken (see train()). patience 0: never.
+    # validation loss so far by more than `min_improvement`, the run goes back to its best
+    # state and ends with a cooldown of `cooldown_fraction` times the steps taken by then
+    # (see train() and stop_early()). patience 0: never.
     patience: int = 0
     min_improvement: float = 0.0
-    cooldown_fraction: float = 0.2
+    cooldown_fraction: float = 0.5
     eval_batch_size: int = 512  # words per forward pass during evaluation (memory, not results)
     seed: int = 3407  # seeds the batch sampler (the CLI also seeds the model's initialisation)
     device: str = "auto"  # "auto" picks cuda, then mps, then cpu; or "cpu", "cuda", "cuda:1", "mps"
@@ -217,18 +219,16 @@ def evaluations_without_improvement(val_loss, config: TrainConfig) -> int:
 
 
 def stop_early(config: TrainConfig, step: int, multiplier: float, cooldown: bool = True) -> TrainConfig:
-    """The plan of a run cut short at ``step``, where its learning-rate multiplier is
-    ``multiplier``: ``max_steps`` becomes ``step`` plus a cooldown of ``cooldown_fraction``
-    times ``step`` (rounded up), over which the rate decays along a cosine from
-    ``multiplier`` to ``final_lr_fraction`` (:func:`config_schedule` with ``continue_from``).
-
-    No cooldown when the rate is constant (``final_lr_fraction`` 1) or ``cooldown`` is
-    False (a schedule of the caller's, which this cannot continue): the run ends at ``step``.
-    A cooldown from where the run stopped, rather than from its best evaluation, keeps the
-    run one unbroken sequence of steps, so it resumes exactly; bench/early_stopping.py
-    compares it with stopping at once and with a new run planned over ``step`` steps.
+    """The plan of a run that goes on from ``step`` (its best evaluation), where its
+    learning-rate multiplier was ``multiplier``, only for a cooldown: ``cooldown_fraction``
+    times the steps its plan had taken by then (rounded up), over which the rate decays along
+    a cosine from ``multiplier`` to ``final_lr_fraction`` (:func:`config_schedule` with
+    ``continue_from``). No cooldown when the rate is constant (``final_lr_fraction`` 1) or
+    ``cooldown`` is False (a schedule of the caller's, which this cannot continue): the run
+    ends at ``step``.
     """
-    steps = math.ceil(config.cooldown_fraction * step) if cooldown and config.final_lr_fraction < 1 else 0
+    plan_start = config.continue_from[0] if config.continue_from is not None else 0
+    steps = math.ceil(config.cooldown_fraction * (step - plan_start)) if cooldown and config.final_lr_fraction < 1 else 0
     return dataclasses.replace(config, max_steps=step + steps, continue_from=(step, float(multiplier)))
 
 
@@ -255,8 +255,9 @@ class History:
     best_val: float = math.inf  # the lowest validation loss so far
     best_step: int | None = None  # the step at which it was measured
     interrupted: bool = False  # the run was stopped early with Ctrl-C (last.pt holds its state)
-    # (step, planned max_steps) when the validation loss stopped improving and the run was
-    # cut short (TrainConfig.patience); None if it never was
+    # (best step, step, planned max_steps) when the validation loss had stopped improving
+    # at `step` and the run went back to its best step to end with a cooldown
+    # (TrainConfig.patience); None if it never stopped early
     early_stop: tuple | None = None
 
     @property
@@ -509,6 +510,19 @@ def _restore_rng_states(states: dict, batch_generator: torch.Generator, device: 
 _TRAINING_STATE_KEYS = ("model", "optimizer", "step", "train_config", "history", "rng", "model_config", "vocab")
 
 
+def _best_state_on_disk(work_dir, history: History) -> dict | None:
+    """A resumed run's best state, from ``best.pt``, if that is readable and holds its best
+    evaluation (without one, a stop cools down from where the run is)."""
+    path = Path(work_dir) / "best.pt" if work_dir is not None else None
+    if path is None or not path.exists() or history.best_step is None:
+        return None
+    try:
+        state = checkpoint.load(path)
+    except checkpoint.CheckpointError:
+        return None
+    return state if state.get("step") == history.best_step else None
+
+
 def _registry_name(model: torch.nn.Module) -> str | None:
     from nnzero.makemore.models import REGISTRY
 
@@ -540,11 +554,15 @@ def train(
       validation loss improves and ``last.pt`` at every evaluation; ``metadata`` (plain
       data: model type, vocabulary, where the data came from) goes into both.
     - With ``config.patience`` > 0: when that many evaluations in a row have not beaten
-      the best validation loss by more than ``config.min_improvement``, the run is cut
-      short at that step (the data, not the step budget, has become the limit):
-      ``history.early_stop`` records ``(step, planned max_steps)``, and the run ends after
-      a cooldown, :func:`stop_early`, which the checkpoints record as its new plan (unless
-      the cooldown would reach the planned end: then the run goes on as planned).
+      the best validation loss by more than ``config.min_improvement``, the data, not the
+      step budget, has become the limit. The run goes back to the state of its best
+      evaluation (weights, optimizer, random states and history, kept in memory, or read
+      from ``best.pt`` after a resume) and ends with a short cooldown from there
+      (:func:`stop_early`), which the checkpoints record as its new plan; unless the
+      cooldown would reach the planned end, in which case the run goes on as planned.
+      ``history.early_stop`` records ``(best step, step, planned max_steps)``; the
+      discarded steps' time stays in ``train_seconds``. Without a state to go back to
+      (resumed without ``work_dir``), the cooldown starts where the run is.
     - ``state``: a checkpoint dict (from :func:`checkpoint.load`) to continue from: its
       weights, optimizer state, step, history and random states are restored, so the
       losses continue exactly as if the run had never stopped.
@@ -564,17 +582,14 @@ def train(
     batch_generator = torch.Generator().manual_seed(config.seed)
     history = History() if state is None else _restore(state, model, optimizer, config, batch_generator, device)
     base = _payload_base(model, train_data, state, metadata) if work_dir is not None else None
+    best_state = _best_state_on_disk(work_dir, history) if state is not None and config.patience else None
+
+    def training_state():
+        return {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": history.step,
+                "history": history.to_dict(), "rng": _rng_states(batch_generator, device)}
 
     def save(name):
-        checkpoint.save(Path(work_dir) / name, {
-            **base,
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "step": history.step,
-            "train_config": config.to_dict(),
-            "history": history.to_dict(),
-            "rng": _rng_states(batch_generator, device),
-        })
+        checkpoint.save(Path(work_dir) / name, {**base, **training_state(), "train_config": config.to_dict()})
 
     def stopping_now() -> bool:
         """Whether the evaluations say to stop early (not again in the cooldown of a stop)."""
@@ -584,8 +599,29 @@ def train(
         return (config.patience > 0 and step < config.max_steps and not cooling_down
                 and evaluations_without_improvement(history.val_loss, config) >= config.patience)
 
+    def stop_and_go_back():
+        """End the run early: back to its best state if there is one, then a cooldown."""
+        nonlocal config, lr_schedule, history
+        plan_start = config.continue_from[0] if config.continue_from is not None else 0
+        back = best_state if best_state is not None and best_state["step"] >= plan_start else None
+        to = back["step"] if back else history.step
+        shortened = stop_early(config, to, lr_schedule(to), own_schedule)
+        if shortened.max_steps >= config.max_steps:
+            return  # the cooldown would reach the planned end: go on as planned
+        stopped, planned, seconds = history.step, config.max_steps, (history.train_seconds, history.cpu_seconds)
+        if back:
+            model.load_state_dict(back["model"])
+            optimizer.load_state_dict(copy.deepcopy(back["optimizer"]))  # it would share the copy's tensors
+            _restore_rng_states(back["rng"], batch_generator, device)
+            history = History.from_dict(back["history"])
+            history.train_seconds, history.cpu_seconds = seconds  # the discarded steps took time too
+        history.early_stop = (to, stopped, planned)
+        config = shortened
+        if own_schedule:
+            lr_schedule = config_schedule(config)
+
     def evaluate_and_save():
-        nonlocal config, lr_schedule
+        nonlocal best_state
         val = evaluate(model, val_data, config.eval_batch_size)
         history.val_loss.append((history.step, val))
         history.elapsed.append(history.train_seconds)
@@ -593,14 +629,12 @@ def train(
         improved = val < history.best_val
         if improved:
             history.best_val, history.best_step = val, history.step
-        shortened = stopping_now() and stop_early(config, history.step, lr_schedule(history.step), own_schedule)
-        if shortened and shortened.max_steps < config.max_steps:  # the new plan goes into the checkpoints below
-            history.early_stop = (history.step, config.max_steps)
-            config = shortened
-            if own_schedule:
-                lr_schedule = config_schedule(config)
-        if improved and work_dir is not None and config.save_best:
-            save("best.pt")
+            if config.patience:  # a copy to go back to when stopping early
+                best_state = copy.deepcopy(training_state())
+            if work_dir is not None and config.save_best:
+                save("best.pt")
+        if stopping_now():
+            stop_and_go_back()  # the new plan goes into last.pt, below
         if work_dir is not None and config.save_last:
             save("last.pt")
         return val
@@ -622,9 +656,11 @@ def train(
                 last_val = evaluate_and_save()
                 bar.set_postfix_str(f"loss {history.train_loss[-1] if step else math.nan:.4f}  val {last_val:.4f}")
                 if bar.total != config.max_steps:  # stopped early: the run ends after its cooldown
-                    bar.total = config.max_steps
+                    step = history.step
+                    bar.reset(total=config.max_steps)
+                    bar.update(step)
                     finished = step >= config.max_steps
-                    history.interrupted = history.interrupted and not finished
+                    history.interrupted = stop.requested and not finished
             if history.interrupted and work_dir is not None:
                 save("last.pt")  # again if need be, so that it records the stop
             if finished or history.interrupted:

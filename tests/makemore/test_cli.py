@@ -564,22 +564,6 @@ def test_a_flipped_bit_is_caught_by_the_checksum(trained_dir, capsys):
 # --- early stopping -----------------------------------------------------------------------
 
 
-def scripted_validation(monkeypatch, losses, start=0):
-    """Make training's evaluations return losses(step), so a test decides when validation
-    stops improving; the test loss is still measured."""
-    from nnzero.makemore import training
-
-    steps = {"taken": start}
-    real_step = training.training_step
-
-    def counting_step(*args, **kwargs):
-        steps["taken"] += 1
-        return real_step(*args, **kwargs)
-
-    monkeypatch.setattr(training, "training_step", counting_step)
-    monkeypatch.setattr(training, "evaluate", lambda model, data, batch_size=512: losses(steps["taken"]))
-
-
 def falls_then_rises(step):
     return 3.0 - step / 10 if step <= 10 else 2.0 + (step - 10) / 100  # best at step 10
 
@@ -588,23 +572,27 @@ def early_stop_args(words_file, work_dir, steps=60):
     return [*train_args(words_file, work_dir, "gru", steps=steps), "--eval-interval", "2"]
 
 
-def test_training_stops_early_by_default_and_says_the_data_was_the_limit(words_file, tmp_path, capsys, monkeypatch):
-    scripted_validation(monkeypatch, falls_then_rises)
+def test_training_stops_early_by_default_and_says_the_data_was_the_limit(words_file, tmp_path, capsys, scripted_validation):
+    scripted_validation(falls_then_rises)
     status, out, err = run(capsys, *early_stop_args(words_file, tmp_path / "out"))
-    # Best at 10; five evaluations (12 ... 20) no better: cut at 20, cooled down for 4 steps.
+    # Best at 10; five evaluations (12 ... 20) no better: at 20 the run goes back to step
+    # 10 and cools down for half of 10 steps, to 15.
     assert status == 0, err
     assert "best val loss 2.0000 at step 10" in out
-    assert ("note: validation stopped improving at step 10 of 60, so training stopped early (at step 20, then cooled "
-            "down to 24): the data was the limit; more data, dropout or a smaller model would help") in out
+    assert ("note: validation stopped improving by step 10 of 60: the data was the limit (more data, dropout or a "
+            "smaller model would help). Training went back to that step and cooled down to step 15; a new run planned "
+            "for 20 steps (--max-steps 20) may do a little better") in out
     last = checkpoint.load(tmp_path / "out" / "last.pt")
-    assert last["step"] == 24 and last["train_config"]["patience"] == cli.DEFAULT_PATIENCE
+    assert last["step"] == 15 and last["train_config"]["patience"] == cli.DEFAULT_PATIENCE
+    assert last["history"]["early_stop"] == [10, 20, 60]
 
     # Resumed as it is, there is nothing left to do, and it says why and what to do.
-    scripted_validation(monkeypatch, falls_then_rises, start=24)
+    scripted_validation(falls_then_rises)
     status, out, err = run(capsys, "-o", tmp_path / "out", "--resume", "--device", "cpu")
-    assert status == 0 and checkpoint.load(tmp_path / "out" / "last.pt")["step"] == 24
-    assert ("nothing to train: the run stopped early at step 20 of 60, when the validation loss stopped improving, "
-            "and cooled down to step 24; to train on anyway, give a larger --max-steps (with --no-early-stop") in out
+    assert status == 0 and checkpoint.load(tmp_path / "out" / "last.pt")["step"] == 15
+    assert ("nothing to train: the validation loss stopped improving, so at step 20 of 60 the run went back to its "
+            "best, step 10, and cooled down to step 15; to train on anyway, give a larger --max-steps (with "
+            "--no-early-stop to train all of it)") in out
 
     # Extended with --no-early-stop, it trains every step asked for.
     status, out, err = run(capsys, "-o", tmp_path / "out", "--resume", "--max-steps", "40", "--no-early-stop", "--quiet")
@@ -612,9 +600,9 @@ def test_training_stops_early_by_default_and_says_the_data_was_the_limit(words_f
 
 
 @pytest.mark.parametrize("flags, steps, patience", [(["--no-early-stop"], 60, 0), (["--patience", "0"], 60, 0),
-                                                    (["--patience", "2"], 14 + 3, 2)])
-def test_the_patience_flags(words_file, tmp_path, capsys, monkeypatch, flags, steps, patience):
-    scripted_validation(monkeypatch, falls_then_rises)
+                                                    (["--patience", "2"], 15, 2)])
+def test_the_patience_flags(words_file, tmp_path, capsys, scripted_validation, flags, steps, patience):
+    scripted_validation(falls_then_rises)
     status, out, err = run(capsys, *early_stop_args(words_file, tmp_path / "out"), *flags)
     assert status == 0, err
     last = checkpoint.load(tmp_path / "out" / "last.pt")
@@ -622,14 +610,14 @@ def test_the_patience_flags(words_file, tmp_path, capsys, monkeypatch, flags, st
     assert ("validation stopped improving" in out) == bool(patience)
 
 
-def test_min_improvement_sets_the_gain_that_counts(words_file, tmp_path, capsys, monkeypatch):
+def test_min_improvement_sets_the_gain_that_counts(words_file, tmp_path, capsys, scripted_validation):
     # From step 10 on the loss falls by 0.02 per evaluation: an improvement unless 0.05 is asked for.
-    scripted_validation(monkeypatch, lambda step: 3.0 - step / 10 if step <= 10 else 2.0 - (step - 10) / 100)
+    scripted_validation(lambda step: 3.0 - step / 10 if step <= 10 else 2.0 - (step - 10) / 100)
     status, out, err = run(capsys, *early_stop_args(words_file, tmp_path / "a"), "--patience", "2")
     assert status == 0 and checkpoint.load(tmp_path / "a" / "last.pt")["step"] == 60
-    scripted_validation(monkeypatch, lambda step: 3.0 - step / 10 if step <= 10 else 2.0 - (step - 10) / 100)
+    scripted_validation(lambda step: 3.0 - step / 10 if step <= 10 else 2.0 - (step - 10) / 100)
     status, out, err = run(capsys, *early_stop_args(words_file, tmp_path / "b"), "--patience", "2", "--min-improvement", "0.05")
-    assert status == 0 and checkpoint.load(tmp_path / "b" / "last.pt")["history"]["early_stop"] == [14, 60]
+    assert status == 0 and checkpoint.load(tmp_path / "b" / "last.pt")["history"]["early_stop"] == [14, 14, 60]
 
 
 def test_patience_and_no_early_stop_together_are_refused(words_file, tmp_path, capsys):

@@ -82,7 +82,8 @@ def data():
 
 
 def config(**kwargs):
-    settings = dict(max_steps=20, batch_size=4, learning_rate=1e-2, eval_interval=5, device="cpu", seed=1)
+    # (cooldown_fraction 0.2, not the default 0.5: short cooldowns keep the early-stopping tests small)
+    settings = dict(max_steps=20, batch_size=4, learning_rate=1e-2, eval_interval=5, device="cpu", seed=1, cooldown_fraction=0.2)
     return TrainConfig(**{**settings, **kwargs})
 
 
@@ -517,127 +518,148 @@ def test_evaluations_without_improvement_counts_from_the_best_by_the_minimum_gai
     assert waited(pairs([3.0, 2.5, 2.6]), extended) == 0
 
 
-def scripted_validation(monkeypatch, model, losses):
-    """Make train()'s evaluations return losses(step), the step counted from the model's
-    training forward passes, so that when a run stops early is decided by the test."""
-    import nnzero.makemore.training as training
-
-    model.steps_taken = 0
-
-    def count(module, args):
-        if module.training:
-            module.steps_taken += 1
-
-    model.register_forward_pre_hook(count)
-    monkeypatch.setattr(training, "evaluate", lambda m, dataset, batch_size=512: losses(m.steps_taken))
-
-
 def falls_then_rises(step):
     return 3.0 - step / 10 if step <= 10 else 2.0 + (step - 10) / 100  # best at step 10
 
 
-def test_a_run_stops_after_patience_evaluations_without_improvement_then_cools_down(data, tmp_path, monkeypatch):
-    model = tiny_model()
-    scripted_validation(monkeypatch, model, falls_then_rises)
+def test_a_run_goes_back_to_its_best_after_patience_evaluations_without_improvement_then_cools_down(
+        data, tmp_path, scripted_validation):
+    scripted_validation(falls_then_rises)
     planned = config(max_steps=40, eval_interval=2, patience=3, warmup_steps=2, final_lr_fraction=0.1)
+    model = tiny_model()
     history = train(model, *data, planned, work_dir=tmp_path, progress=False, metadata=META)
 
-    # Best at 10; 12, 14 and 16 are no better, so the run is cut at 16 of 40, then cools
-    # down for ceil(0.2 * 16) = 4 steps to 20.
-    assert history.best_step == 10 and history.early_stop == (16, 40)
-    assert history.step == 20 and [s for s, _ in history.val_loss][-4:] == [14, 16, 18, 20]
-    multiplier = config_schedule(planned)(16)
-    assert [lr / planned.learning_rate for lr in history.lr[:16]] == pytest.approx([config_schedule(planned)(t) for t in range(16)])
-    assert history.lr[16] / planned.learning_rate == pytest.approx(multiplier)
-    assert all(a > b for a, b in zip(history.lr[16:], history.lr[17:]))  # the cooldown decays
-    assert history.lr[-1] / planned.learning_rate == pytest.approx(0.1 + (multiplier - 0.1) * (1 + math.cos(math.pi * 3 / 4)) / 2)
+    # Best at 10; 12, 14 and 16 are no better: at 16 of 40 the run goes back to step 10's
+    # state and cools down for ceil(0.2 * 10) = 2 steps, to 12.
+    assert history.early_stop == (10, 16, 40) and history.step == 12 and history.best_step == 10
+    assert [s for s, _ in history.val_loss] == list(range(0, 14, 2))  # the discarded evaluations are gone
+    schedule = config_schedule(planned)
+    assert [lr / planned.learning_rate for lr in history.lr] == pytest.approx(
+        [schedule(t) for t in range(10)] + [schedule(10), 0.1 + (schedule(10) - 0.1) / 2])
+
+    # Going back restored everything: the same batches and losses as a run never cut short
+    # (whose step 10 had the same rate), only the cooldown's rates differ.
+    whole = train(tiny_model(), *data, dataclasses.replace(planned, patience=0), progress=False)
+    assert history.train_loss == whole.train_loss[:12] and history.lr[:11] == whole.lr[:11] and history.lr[11] < whole.lr[11]
 
     # The checkpoints record the new plan; best.pt holds the best model.
     last, best = checkpoint.load(tmp_path / "last.pt"), checkpoint.load(tmp_path / "best.pt")
-    assert last["step"] == 20 and TrainConfig.from_dict(last["train_config"]).max_steps == 20
-    assert History.from_dict(last["history"]).early_stop == (16, 40)
+    assert last["step"] == 12 and TrainConfig.from_dict(last["train_config"]).max_steps == 12
+    assert History.from_dict(last["history"]).early_stop == (10, 16, 40)
     assert best["step"] == 10
+    for p, q in zip(model.parameters(), checkpoint.load(tmp_path / "last.pt")["model"].values()):
+        assert torch.equal(p, q)
 
 
-def test_patience_zero_trains_every_step_and_the_gain_must_beat_min_improvement(data, monkeypatch):
-    model = tiny_model()
-    scripted_validation(monkeypatch, model, falls_then_rises)
-    history = train(model, *data, config(max_steps=40, eval_interval=2), progress=False)
+def test_patience_zero_trains_every_step_and_the_gain_must_beat_min_improvement(data, scripted_validation):
+    scripted_validation(falls_then_rises)
+    history = train(tiny_model(), *data, config(max_steps=40, eval_interval=2), progress=False)
     assert history.step == 40 and history.early_stop is None
 
-    # Gains of 0.02 per evaluation from step 10 on: not enough when 0.05 is asked for.
-    model = tiny_model()
-    scripted_validation(monkeypatch, model, lambda step: 3.0 - step / 10 if step <= 10 else 2.0 - (step - 10) / 100)
-    history = train(model, *data, config(max_steps=40, eval_interval=2, patience=2, min_improvement=0.05),
-                    progress=False)
-    assert history.early_stop == (14, 40)
-    assert history.best_step == 14  # best.pt still follows every improvement, however small
+    # Gains of 0.01 per evaluation from step 10 on: not enough when 0.05 is asked for.
+    scripted_validation(lambda step: 3.0 - step / 10 if step <= 10 else 2.0 - (step - 10) / 200)
+    history = train(tiny_model(), *data, config(max_steps=40, eval_interval=2, patience=2, min_improvement=0.05,
+                                                final_lr_fraction=0.1), progress=False)
+    # The best (the lowest loss, however small the gain) was at 14: back there, cooled down to 17.
+    assert history.early_stop == (14, 14, 40) and history.step == 17
 
 
-def test_a_constant_rate_or_a_schedule_of_the_callers_ends_at_the_stop(data, monkeypatch):
+def test_a_constant_rate_or_a_schedule_of_the_callers_ends_at_the_best(data, scripted_validation):
     for settings, schedule in [(dict(), None), (dict(final_lr_fraction=0.1), lambda step: 1.0)]:
-        model = tiny_model()
-        scripted_validation(monkeypatch, model, falls_then_rises)
-        history = train(model, *data, config(max_steps=40, eval_interval=2, patience=3, **settings),
+        scripted_validation(falls_then_rises)
+        history = train(tiny_model(), *data, config(max_steps=40, eval_interval=2, patience=3, **settings),
                         lr_schedule=schedule, progress=False)
-        assert history.early_stop == (16, 40) and history.step == 16
+        assert history.early_stop == (10, 16, 40) and history.step == 10 and history.best_step == 10
 
 
-def test_a_run_interrupted_in_its_cooldown_resumes_exactly_and_a_finished_one_stays_finished(data, tmp_path, monkeypatch):
-    planned = config(max_steps=40, eval_interval=2, patience=3, warmup_steps=2, final_lr_fraction=0.1)
-    whole = tiny_model()
-    scripted_validation(monkeypatch, whole, falls_then_rises)
-    uninterrupted = train(whole, *data, planned, progress=False)
+def test_a_run_interrupted_in_its_cooldown_resumes_exactly_and_a_finished_one_stays_finished(
+        data, tmp_path, scripted_validation):
+    planned = config(max_steps=60, eval_interval=2, patience=3, warmup_steps=2, final_lr_fraction=0.1)
+    scripted_validation(lambda step: 3.0 - step / 20)  # improves until step 40, then...
+    scripted_validation(lambda step: 3.0 - step / 20 if step <= 40 else 1.0 + (step - 40) / 100)
+    uninterrupted = train(tiny_model(), *data, planned, progress=False)
+    assert uninterrupted.early_stop == (40, 46, 60) and uninterrupted.step == 48
 
     first = tiny_model()
-    scripted_validation(monkeypatch, first, falls_then_rises)
 
     def ctrl_c_in_the_cooldown(module, args):
-        if module.training and module.steps_taken == 17:  # during step 16 -> 17, the cooldown's first
+        if module.training and len(stopped_at) == 0 and first_run_steps() == 47:
+            stopped_at.append(True)
             os.kill(os.getpid(), signal.SIGINT)
 
+    stopped_at = []
+    counted = {"n": 0}
+
+    def first_run_steps():
+        counted["n"] += 1
+        return counted["n"]  # forward passes in training: 46 before the stop, the 47th is the cooldown's first
+
     first.register_forward_pre_hook(ctrl_c_in_the_cooldown)
+    scripted_validation(lambda step: 3.0 - step / 20 if step <= 40 else 1.0 + (step - 40) / 100)
     stopped = train(first, *data, planned, work_dir=tmp_path, progress=False, metadata=META)
-    assert stopped.interrupted and stopped.step == 17 and stopped.early_stop == (16, 40)
+    assert stopped.interrupted and stopped.step == 41 and stopped.early_stop == (40, 46, 60)
 
     state = checkpoint.load(tmp_path / "last.pt")
     resumed_config = TrainConfig.from_dict(state["train_config"])  # what --resume continues with
-    second = tiny_model(seed=9)
-    scripted_validation(monkeypatch, second, falls_then_rises)
-    second.steps_taken = state["step"]
-    resumed = train(second, *data, resumed_config, work_dir=tmp_path, progress=False, state=state)
+    scripted_validation(lambda step: 3.0 - step / 20 if step <= 40 else 1.0 + (step - 40) / 100)
+    resumed = train(tiny_model(seed=9), *data, resumed_config, work_dir=tmp_path, progress=False, state=state)
     assert resumed.train_loss == uninterrupted.train_loss and resumed.lr == uninterrupted.lr
-    assert resumed.step == 20 and resumed.early_stop == (16, 40)
+    assert resumed.step == 48 and resumed.early_stop == (40, 46, 60)
 
     # Resumed again as it is, the run has nothing left to do.
     state = checkpoint.load(tmp_path / "last.pt")
     again = train(tiny_model(), *data, TrainConfig.from_dict(state["train_config"]), progress=False, state=state)
-    assert again.step == 20 and again.train_loss == uninterrupted.train_loss
+    assert again.step == 48 and again.train_loss == uninterrupted.train_loss
 
 
-def test_an_extended_run_gets_patience_evaluations_to_beat_its_best(data, tmp_path, monkeypatch):
+def test_a_resumed_run_goes_back_to_the_best_state_in_best_pt(data, tmp_path, scripted_validation):
+    planned = config(max_steps=40, eval_interval=2, patience=3, warmup_steps=2, final_lr_fraction=0.1)
+    scripted_validation(falls_then_rises)
+    whole = train(tiny_model(), *data, planned, progress=False)
+    scripted_validation(falls_then_rises)
+    first = tiny_model()
+    forward_passes = []
+
+    def ctrl_c_at_step_14(module, args):
+        if module.training:
+            forward_passes.append(1)
+            if len(forward_passes) == 14:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    first.register_forward_pre_hook(ctrl_c_at_step_14)
+    stopped = train(first, *data, planned, work_dir=tmp_path, progress=False, metadata=META)
+    assert stopped.interrupted and stopped.step == 14 and checkpoint.load(tmp_path / "best.pt")["step"] == 10
+    state = checkpoint.load(tmp_path / "last.pt")
+    scripted_validation(falls_then_rises)
+    resumed = train(tiny_model(), *data, planned, work_dir=tmp_path, progress=False, state=state)
+    assert resumed.early_stop == whole.early_stop == (10, 16, 40)
+    assert resumed.train_loss == whole.train_loss and resumed.step == 12
+
+
+def test_an_extended_run_gets_patience_evaluations_to_beat_its_best(data, tmp_path, scripted_validation):
     from nnzero.makemore.training import continued_config
 
     planned = config(max_steps=40, eval_interval=2, patience=3, warmup_steps=2, final_lr_fraction=0.1)
-    model = tiny_model()
-    scripted_validation(monkeypatch, model, falls_then_rises)
-    train(model, *data, planned, work_dir=tmp_path, progress=False, metadata=META)
+    scripted_validation(falls_then_rises)
+    train(tiny_model(), *data, planned, work_dir=tmp_path, progress=False, metadata=META)
     state = checkpoint.load(tmp_path / "last.pt")
 
     extended = continued_config(TrainConfig.from_dict(state["train_config"]), state["step"], max_steps=60)
-    assert extended.continue_from == (20, pytest.approx(0.1))  # on from the cooldown's floor
-    model = tiny_model()
-    scripted_validation(monkeypatch, model, falls_then_rises)
-    model.steps_taken = state["step"]
-    history = train(model, *data, extended, progress=False, state=state)
-    # No better than step 10's loss at 22, 24, 26: stopped again at 26, cooled down to 26 + 6.
-    assert history.early_stop == (26, 60) and history.step == 32 and history.best_step == 10
+    assert extended.continue_from == (12, pytest.approx(0.1))  # on from the cooldown's floor
+    scripted_validation(falls_then_rises)
+    history = train(tiny_model(), *data, extended, work_dir=tmp_path, progress=False, state=state)
+    # No better than step 10's loss at 14, 16, 18: the best is before this plan began, so
+    # the run cools down from where it is, 18, for ceil(0.2 * (18 - 12)) = 2 steps.
+    assert history.early_stop == (18, 18, 60) and history.step == 20 and history.best_step == 10
 
 
-def test_a_stop_whose_cooldown_would_reach_the_planned_end_lets_the_run_finish_as_planned(data, monkeypatch):
-    model = tiny_model()
-    scripted_validation(monkeypatch, model, falls_then_rises)
-    planned = config(max_steps=19, eval_interval=2, patience=3, final_lr_fraction=0.1)
-    history = train(model, *data, planned, progress=False)  # 16 + ceil(0.2 * 16) = 20 > 19
-    assert history.early_stop is None and history.step == 19
-    assert [lr / planned.learning_rate for lr in history.lr] == pytest.approx([config_schedule(planned)(t) for t in range(19)])
+def test_a_stop_whose_cooldown_would_reach_the_planned_end_lets_the_run_finish_as_planned(data, scripted_validation):
+    best_at_30 = lambda step: 3.0 - step / 10 if step <= 30 else 0.0 + (step - 30) / 100  # noqa: E731
+    scripted_validation(best_at_30)
+    planned = config(max_steps=42, eval_interval=2, patience=3, final_lr_fraction=0.1)
+    history = train(tiny_model(), *data, planned, progress=False)  # at 36: back to 30, + 6 = 36 < 42
+    assert history.early_stop == (30, 36, 42) and history.step == 36
+    scripted_validation(best_at_30)
+    history = train(tiny_model(), *data, dataclasses.replace(planned, cooldown_fraction=0.5), progress=False)
+    assert history.early_stop is None and history.step == 42  # 30 + 15 = 45 >= 42
+    assert [lr / planned.learning_rate for lr in history.lr] == pytest.approx([config_schedule(planned)(t) for t in range(42)])
