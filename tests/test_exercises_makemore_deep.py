@@ -77,6 +77,45 @@ class TestFoldedBatchNorm:
         assert "ZeroDivisionError" in said()
 
 
+class TestLesson05Solutions:
+    """Lesson 05's three exercises: the worked solution passes, the stub handed out is
+    "not answered yet", and the solution is the check's own right answer."""
+
+    def test_initial_loss(self, said):
+        assert ex.check_initial_loss(ex.check_initial_loss.solution(53), vocab_size=53)
+        assert said().startswith("✓ correct")
+        assert not ex.check_initial_loss(None, vocab_size=53)
+        assert said().strip() == "… not answered yet"
+
+    def test_kaiming_std(self, said):
+        for fan_in, nonlinearity in ((160, "tanh"), (50, "relu"), (30, "linear")):
+            assert ex.check_kaiming_std(ex.check_kaiming_std.solution(fan_in, nonlinearity), fan_in=fan_in, nonlinearity=nonlinearity)
+            assert said().startswith("✓ correct")
+        assert not ex.check_kaiming_std(None, fan_in=160)
+        assert said().strip() == "… not answered yet"
+
+    def test_folded_batchnorm(self, said):
+        assert ex.check_folded_batchnorm(ex.check_folded_batchnorm.solution)
+        assert said().startswith("✓ correct")
+
+        def stub(linear, bn):
+            raise NotImplementedError("your code here")
+
+        assert not ex.check_folded_batchnorm(stub)
+        assert said().strip() == "… not answered yet"
+
+    def test_fold_solution_handles_a_linear_without_bias(self):
+        from nnzero.scratch.deep_mlp import BatchNorm1d, Linear
+
+        g = torch.Generator().manual_seed(0)
+        linear, bn = Linear(4, 3, bias=False, generator=g), BatchNorm1d(3)
+        bn(torch.randn(16, 3, generator=g) * 2 + 1)  # running estimates away from (0, 1)
+        bn.training = False
+        x = torch.randn(5, 4, generator=g)
+        weight, bias = ex.check_folded_batchnorm.solution(linear, bn)
+        torch.testing.assert_close(x @ weight + bias, bn(linear(x)))
+
+
 class TestCrossEntropyBackward:
     def test_one_expression_passes(self, said):
         def dlogits(logits, Y):

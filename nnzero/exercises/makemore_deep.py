@@ -15,7 +15,7 @@
     check_embedding_steps(fn)                        06: demb, dC
     check_whole_backward(fn)                         06: every parameter's gradient in a few lines
 
-``solution(check)`` (from nnzero.exercises) shows a worked solution of each 06 exercise.
+``solution(check)`` (from nnzero.exercises) shows a worked solution of each exercise.
 """
 
 import math
@@ -30,7 +30,13 @@ from nnzero.scratch.deep_mlp import GAINS, BatchNorm1d, Linear
 D = torch.float64
 
 
-@exercise_check()
+def solution_initial_loss(vocab_size: int = 27) -> float:
+    """A network that knows nothing gives each of the ``vocab_size`` tokens probability
+    1/vocab_size; the loss is minus the log of that, -ln(1/V) = ln(V), the same for every example."""
+    return math.log(vocab_size)
+
+
+@exercise_check(solution=solution_initial_loss)
 def check_initial_loss(loss, vocab_size: int = 27) -> Verdict:
     """Exercise (05): the loss of a fresh network that gives every token the same probability."""
     right = math.log(vocab_size)
@@ -47,7 +53,13 @@ def check_initial_loss(loss, vocab_size: int = 27) -> Verdict:
     )
 
 
-@exercise_check()
+def solution_kaiming_std(fan_in: int = 30, nonlinearity: str = "tanh") -> float:
+    """Variances add over the fan_in products, so weights of std 1/sqrt(fan_in) keep a
+    unit scale; the nonlinearity's gain (5/3 for tanh) makes up for its squashing."""
+    return GAINS[nonlinearity] / math.sqrt(fan_in)
+
+
+@exercise_check(solution=solution_kaiming_std)
 def check_kaiming_std(std, fan_in: int = 30, nonlinearity: str = "tanh") -> Verdict:
     """Exercise (05): the standard deviation of Kaiming-initialised weights for a layer with
     ``fan_in`` inputs followed by ``nonlinearity`` ("tanh", "relu" or "linear")."""
@@ -83,7 +95,16 @@ def _trained_pair(seed=0):
     return linear, bn
 
 
-@exercise_check()
+def solution_folded_batchnorm(linear, bn):
+    """In inference BatchNorm maps each unit's z = x @ W + b to gamma * (z - running_mean) /
+    sqrt(running_var + eps) + beta: one scale per output column. Scale W's columns by it,
+    and push the bias through the same normalisation and shift."""
+    scale = bn.gamma / torch.sqrt(bn.running_var + bn.eps)
+    bias = linear.bias if linear.bias is not None else torch.zeros_like(bn.beta)
+    return linear.weight * scale, (bias - bn.running_mean) * scale + bn.beta
+
+
+@exercise_check(solution=solution_folded_batchnorm)
 def check_folded_batchnorm(fold) -> Verdict:
     """Exercise (05): ``fold(linear, bn) -> (weight, bias)`` such that ``x @ weight + bias``
     equals ``bn(linear(x))`` with ``bn`` in inference mode (running estimates)."""

@@ -448,13 +448,14 @@ def plot_histograms(stats, *, title: str, xlabel: str, ax=None, bins: int = 60):
     """One histogram curve per layer (density against value), the layer's numbers in its legend.
 
     ``stats`` is a list of :class:`TensorStats` (e.g. ``diagnose(...).activations``).
-    The legend gives each layer's mean and std, plus its saturation (activations) or
-    grad:data ratio (weight gradients). Returns the axes.
+    The legend, outside the axes on the right so that it covers no curve, gives each
+    layer's mean and std, plus its saturation (activations) or grad:data ratio (weight
+    gradients). Returns the axes.
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3.6))
+        _, ax = plt.subplots(figsize=(7, 3.4))
     for s in stats:
         density, edges = torch.histogram(s.values.double().cpu(), bins=bins, density=True)
         centres = (edges[:-1] + edges[1:]) / 2
@@ -465,20 +466,26 @@ def plot_histograms(stats, *, title: str, xlabel: str, ax=None, bins: int = 60):
             label += f", grad:data {s.grad_to_data:.2g}"
         ax.plot(centres.numpy(), density.numpy(), label=label)
     ax.set(title=title, xlabel=xlabel, ylabel="density")
-    ax.legend(loc="upper right", fontsize=8)
+    _legend_outside(ax)
     return ax
 
 
 def plot_update_ratios(history: History, *, title: str = "update:data ratio of each weight matrix", ax=None, guide: float = -3.0):
     """log10 of each weight matrix's update:data ratio over the steps, with a dashed
-    guide line at ``guide`` (1e-3: updates a thousandth the size of the weights). Returns the axes."""
+    guide line at ``guide`` (1e-3: updates a thousandth the size of the weights), the legend
+    outside the axes on the right. Returns the axes."""
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3.6))
+        _, ax = plt.subplots(figsize=(7, 3.4))
     for name, ratios in history.update_ratio.items():
         ax.plot(history.ratio_steps, ratios, label=name, linewidth=1)
     ax.axhline(guide, color="black", linestyle="--", label=f"guide: 10^{guide:g}")
     ax.set(title=title, xlabel="training step", ylabel="log10(std(lr·grad) / std(weights))")
-    ax.legend(loc="lower right", fontsize=8, ncol=2)
+    _legend_outside(ax)
     return ax
+
+
+def _legend_outside(ax):
+    """The legend to the right of the axes, top-aligned: it never hides a curve."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8)

@@ -260,6 +260,18 @@ def test_plots_are_labelled():
     plt.close("all")
 
 
+def test_plot_legends_sit_outside_the_axes():
+    X, Y = tiny_data(64)
+    model = dm.build_deep_mlp(7, 3, n_layers=2, seed=0)
+    history = dm.train(model, X, Y, steps=4, batch_size=16)
+    report = dm.diagnose(model, X, Y)
+    for ax in (dm.plot_histograms(report.weight_gradients, title="w", xlabel="gradient"), dm.plot_update_ratios(history)):
+        ax.figure.canvas.draw()
+        legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
+        assert legend.x0 > axes.x1, "the legend must not cover the curves"
+    plt.close("all")
+
+
 def test_sample_draws_words_of_the_vocabulary_and_keeps_the_mode():
     from nnzero.makemore.data import Vocab
 
