@@ -82,6 +82,7 @@ def run_zoo(
     steps: dict,
     words=None,
     split_seed: int = SPLIT_SEED,
+    dedupe: bool = False,
     seed: int = 3407,
     evaluations: int = 10,
     num_samples: int = 1000,
@@ -90,7 +91,8 @@ def run_zoo(
     """Train every type named in ``steps`` (type -> step count) and measure it.
 
     - ``words``: the examples, one string each; None loads the shipped names.
-    - ``split_seed``: the 80/10/10 split (42 is the makemore tool's); ``seed`` seeds each
+    - ``split_seed``: the 80/10/10 split (42 is the makemore tool's); ``dedupe=True`` keeps
+      each distinct word in one split only (see :func:`split_words`). ``seed`` seeds each
       model's initialisation (``torch.manual_seed`` just before it is built), its dropout
       and its batches, so a run on one thread gives the same numbers every time.
     - ``evaluations``: how many times the whole validation set is scored during a run
@@ -107,7 +109,7 @@ def run_zoo(
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError(f"steps[{model_type!r}] must be a whole number >= 1, not {count!r}")
     words = load_words() if words is None else list(words)
-    vocab, splits, (train_data, val_data, test_data) = sequence_splits(words, seed=split_seed)
+    vocab, splits, (train_data, val_data, test_data) = sequence_splits(words, seed=split_seed, dedupe=dedupe)
     results, models = {}, {}
     for model_type, count in steps.items():
         torch.manual_seed(seed)

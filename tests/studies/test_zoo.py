@@ -61,6 +61,15 @@ def test_new_share_counts_samples_found_in_no_split(zoo):
     assert zoo.splits == split_words(WORDS, seed=42)
 
 
+def test_dedupe_puts_each_distinct_word_in_one_split_only():
+    doubled = WORDS + WORDS[:10]  # ten words listed twice, as a name given to both sexes is
+    zoo = run_zoo({"bigram": 5}, words=doubled, dedupe=True, evaluations=2, num_samples=5)
+    assert zoo.splits == split_words(doubled, seed=42, dedupe=True)
+    parts = [set(part) for part in zoo.splits]
+    assert sum(map(len, parts)) == len(set(doubled)) == len(WORDS)
+    assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
+
+
 def test_a_second_run_gives_the_same_numbers(zoo):
     again = run_zoo(STEPS, words=WORDS, evaluations=4, num_samples=20)
     for name, result in zoo.results.items():
