@@ -58,11 +58,12 @@ DEFAULT_TYPE = "transformer"
 SIZE_FLAGS = ("n_layer", "n_embd", "n_embd2", "n_head", "context", "dropout")
 TRAIN_FLAGS = ("max_steps", "batch_size", "optimizer", "learning_rate", "weight_decay", "grad_clip", "warmup_steps",
                "final_lr_fraction", "eval_interval", "patience", "min_improvement")
-# Early stopping, on by default: a run ends (after a short cooldown) when this many
-# evaluations in a row have not lowered the best validation loss by more than
-# MIN_IMPROVEMENT nats; evaluations come about once per pass over the training words, at
-# most every MAX_EVAL_INTERVAL and at least every MIN_EVAL_INTERVAL steps.
-# bench/early_stopping.py measured these; the figures are in bench/BENCHMARKS.md.
+# Early stopping, on by default: when this many evaluations in a row have not lowered the
+# best validation loss by more than MIN_IMPROVEMENT nats, a run goes back to its best
+# state and ends with a short cooldown. Evaluations come about once per pass over the
+# training words, at most every MAX_EVAL_INTERVAL and at least every MIN_EVAL_INTERVAL
+# steps. What these settings give on a small file and on the names, against training every
+# step: bench/early_stopping.py, figures in bench/BENCHMARKS.md.
 DEFAULT_PATIENCE = 5
 DEFAULT_MIN_IMPROVEMENT = 0.001
 MIN_EVAL_INTERVAL, MAX_EVAL_INTERVAL = 10, 500
