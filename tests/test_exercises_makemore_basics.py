@@ -6,10 +6,11 @@ from collections import Counter
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from nnzero.exercises import makemore_basics as ex
 from nnzero.scratch import window_mlp as wm
-from nnzero.makemore.data import Vocab
+from nnzero.makemore.data import Vocab, WindowDataset, load_words, split_words
 
 WORDS = ["emma", "ava", "ella", "liam", "noah", "anna", "mia", "leo"]
 HELD_OUT = ["ema", "nala", "leon"]
@@ -163,6 +164,20 @@ class TestValidationLoss:
         assert f"{math.log(27):.4f}" in said()
         assert not ex.check_validation_loss(self.uniform, target=3.2, context=3)
         assert "above 3.2" in said()
+
+    def test_scores_the_deduplicated_split_the_lessons_use(self, said):
+        words = load_words()
+        splits = split_words(words, seed=42, dedupe=True)
+        assert not set(splits.val) & set(splits.train)
+        val = WindowDataset(splits.val, Vocab.from_words(words), context=3)
+        table = torch.randn(27, 27, generator=torch.Generator().manual_seed(0))
+
+        def last_character(X):  # logits from the last character of the window only
+            return table[X[:, -1]]
+
+        expected = F.cross_entropy(last_character(val.X), val.Y).item()
+        assert ex.check_validation_loss(last_character, target=100.0, context=3)
+        assert f"{expected:.4f}" in said()
 
     def test_reads_the_context_from_a_window_mlp(self, said):
         model = wm.init_mlp(27, context=2, n_embd=2, n_hidden=4)

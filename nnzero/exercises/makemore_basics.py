@@ -234,14 +234,15 @@ def check_mlp_parameter_count(count, vocab_size: int = 27, context: int = 3, n_e
 def _validation_windows(context):
     words = load_words()
     vocab = Vocab.from_words(words)
-    return WindowDataset(split_words(words, seed=42).val, vocab, context)
+    return WindowDataset(split_words(words, seed=42, dedupe=True).val, vocab, context)
 
 
 @torch.no_grad()
 @exercise_check()
 def check_validation_loss(model, target: float = 2.15, context: int | None = None) -> Verdict:
     """Exercise (04): a model whose loss on lesson 04's validation split (the shipped names,
-    ``split_words(words, seed=42)``) is at most ``target``.
+    ``split_words(words, seed=42, dedupe=True)``: each distinct name in one split only) is at
+    most ``target``.
 
     ``model`` maps a LongTensor (batch, context) of windows to logits (batch, 27): a
     WindowMLP, or any function of yours. ``context`` defaults to ``model.context``.
