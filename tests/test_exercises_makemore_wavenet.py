@@ -1,27 +1,64 @@
-"""The exercise checks of lesson 07: right answers pass, the usual wrong answers fail with
-a reason that says what to fix."""
+"""The exercise checks of lesson 07: every worked solution passes, a stub left as handed
+out is "not answered yet", and the usual wrong answers fail with a reason that says what
+to fix."""
+
+import inspect
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+from nnzero.exercises import NOT_ANSWERED, solution
 from nnzero.exercises import makemore_wavenet as ex
+
+CHECKS = [ex.check_receptive_field, ex.check_batchnorm_3d, ex.check_causal_conv]
+
+
+def test_every_check_in_the_module_has_a_worked_solution_that_explains_itself():
+    checks = [obj for name, obj in vars(ex).items()
+              if name.startswith("check_") and callable(obj) and obj.__module__ == ex.__name__]
+    assert {c.__name__ for c in checks} == {c.__name__ for c in CHECKS}
+    for check in CHECKS:
+        assert inspect.getdoc(check.solution), f"{check.__name__}'s solution explains nothing"
+        assert "def " in repr(solution(check))
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError("your code here")
+
+
+@pytest.mark.parametrize("check", [ex.check_batchnorm_3d, ex.check_causal_conv], ids=lambda c: c.__name__)
+def test_worked_solution_passes_and_stub_is_unanswered(said, check):
+    assert check(check.solution)
+    assert said().startswith("✓ correct")
+    assert not check(stub)
+    assert said() == NOT_ANSWERED
 
 
 class TestReceptiveField:
-    def test_right_answers_pass(self, said):
-        assert ex.check_receptive_field(16)
-        assert ex.check_receptive_field(12, dilations=[1, 2, 4, 4])
-        assert ex.check_receptive_field(torch.tensor(17), dilations=[2, 2, 4], kernel_size=3)
+    @pytest.mark.parametrize("dilations, kernel_size", [((1, 2, 4, 8), 3), ((1, 2, 4, 8), 2), ((1, 2, 4, 4), 2), ((2, 2, 4), 3), ((1, 3, 9), 3)])
+    def test_the_worked_solution_passes(self, said, dilations, kernel_size):
+        answer = ex.check_receptive_field.solution(dilations, kernel_size)
+        assert ex.check_receptive_field(answer, dilations=dilations, kernel_size=kernel_size)
         assert said().startswith("✓ correct")
+
+    def test_the_lesson_question_and_known_values(self):
+        assert ex.receptive_field([1, 2, 4, 8], kernel_size=3) == 31
+        assert ex.receptive_field([1, 2, 4, 4]) == 12
+        assert ex.check_receptive_field(torch.tensor(17), dilations=[2, 2, 4], kernel_size=3)
 
     @pytest.mark.parametrize(
         "answer, reason",
-        [(15, "own position"), (5, "without dilation"), (64, "addition"), (20, "add how far back"), ("16 tokens", "whole number"), (None, "… not answered yet"), (15.5, "whole number")],
+        [(30, "own position"), (16, "two-tap"), (9, "without dilation"), (64, "addition"), (81, "add up"),
+         (45, "not kernel_size × dilation"), (20, "add how far back"), ("31 tokens", "whole number"), (31.5, "whole number")],
     )
     def test_typical_mistakes_are_explained(self, said, answer, reason):
-        assert not ex.check_receptive_field(answer)
+        assert not ex.check_receptive_field(answer, dilations=[1, 2, 4, 8], kernel_size=3)
         assert reason in said()
+
+    def test_unanswered(self, said):
+        assert not ex.check_receptive_field(None, dilations=[1, 2, 4, 8], kernel_size=3)
+        assert said() == NOT_ANSWERED
 
     def test_powers_of_two_is_named_for_trimmed_dilations(self, said):
         assert not ex.check_receptive_field(16, dilations=[1, 2, 4, 4])
@@ -32,39 +69,41 @@ class TestReceptiveField:
             ex.check_receptive_field(3, dilations=[])
 
 
-class TestFusePairs:
-    def test_view_passes(self, said):
-        assert ex.check_fuse_pairs(lambda x, n: x.view(x.size(0), x.size(1) // n, n * x.size(2)))
+def normed(x, dims, unbiased=False, eps=1e-5):
+    return (x - x.mean(dims, keepdim=True)) / torch.sqrt(x.var(dims, keepdim=True, unbiased=unbiased) + eps)
+
+
+class TestBatchNorm3d:
+    def test_the_solution_is_torchs_batchnorm_on_channels_first(self):
+        x = torch.randn(5, 6, 3, dtype=torch.float64)
+        torch_bn = torch.nn.BatchNorm1d(3, dtype=torch.float64)(x.transpose(1, 2)).transpose(1, 2)
+        assert torch.allclose(ex.batchnorm_3d(x), torch_bn, atol=1e-12)
+
+    def test_torchs_module_on_transposed_input_passes(self, said):
+        def with_torch(x):
+            return torch.nn.BatchNorm1d(x.size(2), dtype=x.dtype)(x.transpose(1, 2)).transpose(1, 2)
+
+        assert ex.check_batchnorm_3d(with_torch)
         assert said().startswith("✓ correct")
 
-    def test_reshape_of_a_copy_passes(self):
-        assert ex.check_fuse_pairs(lambda x, n: x.contiguous().reshape(x.size(0), -1, n * x.size(2)))
-
-    def test_halves_instead_of_neighbours_are_named(self, said):
-        def halves(x, n):
-            B, T, C = x.shape
-            return torch.cat([x[:, : T // 2], x[:, T // 2 :]], dim=2)
-
-        assert not ex.check_fuse_pairs(halves)
-        assert "neighbours" in said()
-
-    def test_interleaved_channels_are_named(self, said):
-        def interleaved(x, n):
-            B, T, C = x.shape
-            return x.transpose(1, 2).reshape(B, T // n, n * C)
-
-        assert not ex.check_fuse_pairs(interleaved)
-        assert "interleaved" in said()
-
-    def test_hard_coded_two_is_named(self, said):
-        assert not ex.check_fuse_pairs(lambda x, n: x.view(x.size(0), x.size(1) // 2, 2 * x.size(2)))
-        assert "use n" in said()
-
-    def test_wrong_shape_and_crash_are_reported(self, said):
-        assert not ex.check_fuse_pairs(lambda x, n: x)
-        assert "(2, 4, 6)" in said()
-        assert not ex.check_fuse_pairs(lambda x, n: 1 / 0)
-        assert "ZeroDivisionError" in said()
+    @pytest.mark.parametrize(
+        "answer, reason",
+        [
+            (lambda x: normed(x, 0), "the lecture's first BatchNorm"),
+            (lambda x: normed(x, 2), "LayerNorm"),
+            (lambda x: normed(x, 1), "the batch (dim 0) too"),
+            (lambda x: normed(x, (0, 1), unbiased=True), "biased variance"),
+            (lambda x: normed(x, (0, 1), eps=0.0), "eps = 1e-5"),
+            (lambda x: normed(x, 0, unbiased=True), "dims 0 and 1, and divide by n"),
+            (lambda x: x - x.mean((0, 1), keepdim=True), "differs from torch's BatchNorm1d"),
+            (lambda x: x.mean((0, 1)), "same shape"),
+            (lambda x: 1 / 0, "ZeroDivisionError"),
+        ],
+    )
+    def test_typical_mistakes_are_explained(self, said, answer, reason):
+        assert not ex.check_batchnorm_3d(answer)
+        out = said()
+        assert out.startswith("✗ not yet") and reason in out
 
 
 def right_causal_conv(x, weight, dilation):
