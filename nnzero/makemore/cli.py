@@ -519,7 +519,7 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
         test_loss = evaluate(model, test_data, config.eval_batch_size)
         print(f"best val loss {history.best_val:.4f} at step {history.best_step}; "
               f"test loss {test_loss:.4f} with that model ({best_path})")
-        if history.best_step == 0 and history.step > 0:
+        if history.best_step == 0 and (history.step > 0 or history.early_stop):
             print(f"note: the best model is the untrained one (step 0): training never improved the validation loss; "
                   f"the samples below are close to random; try another --learning-rate, or more data")
         elif history.early_stop is not None:

@@ -654,7 +654,7 @@ def train(
             due = step % config.eval_interval == 0 or finished or history.interrupted
             if due and not (history.val_loss and history.val_loss[-1][0] == step):
                 last_val = evaluate_and_save()
-                bar.set_postfix_str(f"loss {history.train_loss[-1] if step else math.nan:.4f}  val {last_val:.4f}")
+                bar.set_postfix_str(f"loss {history.train_loss[-1] if history.train_loss else math.nan:.4f}  val {last_val:.4f}")
                 if bar.total != config.max_steps:  # stopped early: the run ends after its cooldown
                     step = history.step
                     bar.reset(total=config.max_steps)

@@ -359,6 +359,11 @@ def test_the_untrained_model_being_the_best_is_said_plainly(words_file, tmp_path
     status, out, err = run(capsys, *train_args(words_file, tmp_path / "out", "gru"), "--learning-rate", "1e-30")
     assert status == 0 and "at step 0" in out
     assert "note: the best model is the untrained one (step 0)" in out
+    # Stopped early, the run goes back to step 0 and says the same, not that the data was the limit.
+    status, out, err = run(capsys, *train_args(words_file, tmp_path / "again", "gru", steps=12), "--learning-rate", "1e-30",
+                           "--patience", "1")
+    assert status == 0 and checkpoint.load(tmp_path / "again" / "last.pt")["step"] == 0
+    assert "note: the best model is the untrained one (step 0)" in out and "the data was the limit" not in out
 
 
 def test_version(capsys):
