@@ -60,9 +60,10 @@ def makemore(*argv, cooldown=True) -> dict:
             "cpu_seconds": last["history"]["cpu_seconds"], "eval_interval": last["train_config"]["eval_interval"]}
 
 
-def compare(data_args, model_type, seed):
+def compare(data_args, model_type, seed, full=True):
     common = [*data_args, "--type", model_type, "--seed", seed]
-    runs = {"full": makemore(*common, "--no-early-stop", "--eval-interval", 500), "stopped": makemore(*common)}
+    runs = {"full": makemore(*common, "--no-early-stop", "--eval-interval", 500)} if full else {}
+    runs["stopped"] = makemore(*common)
     if runs["stopped"]["stopped_at"] is not None:
         runs["at once"] = makemore(*common, cooldown=False)
         runs["replanned"] = makemore(*common, "--no-early-stop", "--max-steps", runs["stopped"]["stopped_at"])
@@ -74,6 +75,7 @@ def main(argv=None):
     parser.add_argument("--files", nargs="+", default=["shipped", CITIES], help="'shipped' (nnzero's names) and/or paths")
     parser.add_argument("--types", nargs="+", choices=list(REGISTRY), default=list(REGISTRY))
     parser.add_argument("--seed", type=int, default=3407)
+    parser.add_argument("--no-full", action="store_true", help="skip the full runs (early stopping plays no part in them)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice, the core count)")
     parser.add_argument("--json", type=Path, help="also write the results to this file, after every type")
     args = parser.parse_args(argv)
@@ -86,7 +88,7 @@ def main(argv=None):
         print(f"\n{name}\n{'type':12} {'run':10} {'steps':>6} {'stopped':>7} {'back to':>7} {'best at':>7} {'every':>5} "
               f"{'best val':>8} {'test':>7} {'wall s':>7} {'cpu s':>7}")
         for model_type in args.types:
-            for how, run in compare(data_args, model_type, args.seed).items():
+            for how, run in compare(data_args, model_type, args.seed, not args.no_full).items():
                 results.append({"file": name, "type": model_type, "run": how, "seed": args.seed, **run})
                 print(f"{model_type:12} {how:10} {run['steps']:6} {run['stopped_at'] or '-':>7} {run['back_to'] or '-':>7} "
                       f"{run['best_step']:7} "
