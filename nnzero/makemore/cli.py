@@ -206,8 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
                                f"the training words, between {MIN_EVAL_INTERVAL} and {MAX_EVAL_INTERVAL} steps)")
     stopping = training.add_mutually_exclusive_group()
     stopping.add_argument("--patience", type=whole, metavar="N",
-                          help="stop early, after a short cooldown, when N evaluations in a row have not improved the "
-                               f"best validation loss; 0 = never (default: {DEFAULT_PATIENCE})")
+                          help="stop early when N evaluations in a row have not improved the best validation loss: "
+                               f"go back to the best step and cool down from there; 0 = never (default: {DEFAULT_PATIENCE})")
     stopping.add_argument("--no-early-stop", dest="patience", action="store_const", const=0,
                           help="train all --max-steps steps (the same as --patience 0)")
     training.add_argument("--min-improvement", type=_number(float, 0), metavar="D",
