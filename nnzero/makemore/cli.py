@@ -39,6 +39,7 @@ from nnzero.makemore.training import (
     TrainConfig,
     continued_config,
     evaluate,
+    plan_start,
     recommended_train_config,
     resolve_device,
     train,
@@ -484,7 +485,7 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
                 f"the run left it, and decays along a cosine to {config.learning_rate * config.final_lr_fraction:.3g} "
                 f"at step {config.max_steps}")
     early_stop = History.from_dict(run.state["history"]).early_stop if run.state else None
-    cooled_down = early_stop is not None and config.continue_from is not None and config.continue_from[0] == early_stop[0]
+    cooled_down = early_stop is not None and plan_start(config) == early_stop[0]
     if start >= config.max_steps and cooled_down:
         best, stopped, planned = early_stop
         say(f"nothing to train: the validation loss stopped improving, so at step {stopped} of {planned} the run went "

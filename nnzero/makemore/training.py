@@ -200,6 +200,12 @@ def continued_config(planned: TrainConfig, step: int, **changes) -> TrainConfig:
     return dataclasses.replace(resumed, continue_from=(step, float(config_schedule(planned)(step))))
 
 
+def plan_start(config: TrainConfig) -> int:
+    """The step at which a config's plan began: 0, or where a resumed or stopped run's new
+    plan took over (``continue_from``)."""
+    return config.continue_from[0] if config.continue_from is not None else 0
+
+
 def evaluations_without_improvement(val_loss, config: TrainConfig) -> int:
     """How many evaluations in a row, up to the latest of ``val_loss`` ((step, loss) pairs),
     have not beaten the best loss before them by more than ``config.min_improvement``.
@@ -208,7 +214,7 @@ def evaluations_without_improvement(val_loss, config: TrainConfig) -> int:
     its new plan began, against the best loss before it: extending a run gives it
     ``patience`` evaluations to improve, not none.
     """
-    start = config.continue_from[0] if config.continue_from is not None else 0
+    start = plan_start(config)
     best, waited = math.inf, 0
     for step, loss in val_loss:
         if step <= start or loss < best - config.min_improvement:
@@ -227,8 +233,7 @@ def stop_early(config: TrainConfig, step: int, multiplier: float, cooldown: bool
     ``cooldown`` is False (a schedule of the caller's, which this cannot continue): the run
     ends at ``step``.
     """
-    plan_start = config.continue_from[0] if config.continue_from is not None else 0
-    steps = math.ceil(config.cooldown_fraction * (step - plan_start)) if cooldown and config.final_lr_fraction < 1 else 0
+    steps = math.ceil(config.cooldown_fraction * (step - plan_start(config))) if cooldown and config.final_lr_fraction < 1 else 0
     return dataclasses.replace(config, max_steps=step + steps, continue_from=(step, float(multiplier)))
 
 
@@ -594,16 +599,14 @@ def train(
     def stopping_now() -> bool:
         """Whether the evaluations say to stop early (not again in the cooldown of a stop)."""
         step = history.step
-        plan_start = config.continue_from[0] if config.continue_from is not None else 0
-        cooling_down = history.early_stop is not None and history.early_stop[0] == plan_start
+        cooling_down = history.early_stop is not None and history.early_stop[0] == plan_start(config)
         return (config.patience > 0 and step < config.max_steps and not cooling_down
                 and evaluations_without_improvement(history.val_loss, config) >= config.patience)
 
     def stop_and_go_back():
         """End the run early: back to its best state if there is one, then a cooldown."""
         nonlocal config, lr_schedule, history
-        plan_start = config.continue_from[0] if config.continue_from is not None else 0
-        back = best_state if best_state is not None and best_state["step"] >= plan_start else None
+        back = best_state if best_state is not None and best_state["step"] >= plan_start(config) else None
         to = back["step"] if back else history.step
         shortened = stop_early(config, to, lr_schedule(to), own_schedule)
         if shortened.max_steps >= config.max_steps:
