@@ -315,6 +315,10 @@ def _new_run(args, work_dir: Path, say) -> _Run:
     words = load_words(args.input_file)
     data = _data_record(args.input_file, words, args.dedupe)
     splits = _split(words, data)
+    repeated = len(words) - len(set(words))
+    if repeated and not args.dedupe:
+        say(f"note: {repeated:,} lines repeat an earlier line, so a word can be in training and in validation or "
+            "test, which then look better than they are; --dedupe keeps each distinct line in one split")
     vocab = Vocab.from_words(words)
     model_type = args.type or DEFAULT_TYPE
     block_size = min(max(map(len, words)) + 1, args.block_size or DEFAULT_BLOCK_SIZE)

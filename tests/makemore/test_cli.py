@@ -642,3 +642,14 @@ def test_validation_comes_about_once_per_pass_over_the_training_words(words_file
     status, out, err = run(capsys, *args[:-2], "--batch-size", "2", "-o", tmp_path / "b", "--no-early-stop",
                            "--num-samples", "0")
     assert status == 0 and "validation: every 32 steps; no early stopping" in out
+
+
+def test_repeated_lines_are_pointed_out_with_the_flag_that_separates_them(tmp_path, capsys):
+    data = tmp_path / "words.txt"
+    data.write_text("\n".join(["anna", "bob", "carl", "dora", "emil", "fay", "gus", "hal", "ida", "jon", "anna", "bob"]) + "\n",
+                    encoding="utf-8")
+    base = ["-i", data, "--type", "bigram", "--max-steps", "1", "--device", "cpu", "--num-samples", "0"]
+    status, out, err = run(capsys, *base, "-o", tmp_path / "a")
+    assert status == 0 and "note: 2 lines repeat an earlier line" in out and "--dedupe keeps each distinct line" in out
+    status, out, err = run(capsys, *base, "-o", tmp_path / "b", "--dedupe")
+    assert status == 0 and "repeat an earlier line" not in out
