@@ -518,6 +518,20 @@ def test_evaluations_without_improvement_counts_from_the_best_by_the_minimum_gai
     assert waited(pairs([3.0, 2.5, 2.6]), extended) == 0
 
 
+def press_ctrl_c_on_training_pass(model, n):
+    """Send Ctrl-C (SIGINT) during the model's n-th forward pass in training mode (from 1)."""
+    passes = []
+
+    def hook(module, args):
+        if module.training:
+            passes.append(1)
+            if len(passes) == n:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    model.register_forward_pre_hook(hook)
+    return model
+
+
 def falls_then_rises(step):
     return 3.0 - step / 10 if step <= 10 else 2.0 + (step - 10) / 100  # best at step 10
 
@@ -575,33 +589,20 @@ def test_a_constant_rate_or_a_schedule_of_the_callers_ends_at_the_best(data, scr
 def test_a_run_interrupted_in_its_cooldown_resumes_exactly_and_a_finished_one_stays_finished(
         data, tmp_path, scripted_validation):
     planned = config(max_steps=60, eval_interval=2, patience=3, warmup_steps=2, final_lr_fraction=0.1)
-    scripted_validation(lambda step: 3.0 - step / 20)  # improves until step 40, then...
-    scripted_validation(lambda step: 3.0 - step / 20 if step <= 40 else 1.0 + (step - 40) / 100)
+    best_at_40 = lambda step: 3.0 - step / 20 if step <= 40 else 1.0 + (step - 40) / 100  # noqa: E731
+    scripted_validation(best_at_40)
     uninterrupted = train(tiny_model(), *data, planned, progress=False)
     assert uninterrupted.early_stop == (40, 46, 60) and uninterrupted.step == 48
 
-    first = tiny_model()
-
-    def ctrl_c_in_the_cooldown(module, args):
-        if module.training and len(stopped_at) == 0 and first_run_steps() == 47:
-            stopped_at.append(True)
-            os.kill(os.getpid(), signal.SIGINT)
-
-    stopped_at = []
-    counted = {"n": 0}
-
-    def first_run_steps():
-        counted["n"] += 1
-        return counted["n"]  # forward passes in training: 46 before the stop, the 47th is the cooldown's first
-
-    first.register_forward_pre_hook(ctrl_c_in_the_cooldown)
-    scripted_validation(lambda step: 3.0 - step / 20 if step <= 40 else 1.0 + (step - 40) / 100)
+    # 46 training passes before the stop; the 47th is the cooldown's first step (40 -> 41).
+    first = press_ctrl_c_on_training_pass(tiny_model(), 47)
+    scripted_validation(best_at_40)
     stopped = train(first, *data, planned, work_dir=tmp_path, progress=False, metadata=META)
     assert stopped.interrupted and stopped.step == 41 and stopped.early_stop == (40, 46, 60)
 
     state = checkpoint.load(tmp_path / "last.pt")
     resumed_config = TrainConfig.from_dict(state["train_config"])  # what --resume continues with
-    scripted_validation(lambda step: 3.0 - step / 20 if step <= 40 else 1.0 + (step - 40) / 100)
+    scripted_validation(best_at_40)
     resumed = train(tiny_model(seed=9), *data, resumed_config, work_dir=tmp_path, progress=False, state=state)
     assert resumed.train_loss == uninterrupted.train_loss and resumed.lr == uninterrupted.lr
     assert resumed.step == 48 and resumed.early_stop == (40, 46, 60)
@@ -617,16 +618,7 @@ def test_a_resumed_run_goes_back_to_the_best_state_in_best_pt(data, tmp_path, sc
     scripted_validation(falls_then_rises)
     whole = train(tiny_model(), *data, planned, progress=False)
     scripted_validation(falls_then_rises)
-    first = tiny_model()
-    forward_passes = []
-
-    def ctrl_c_at_step_14(module, args):
-        if module.training:
-            forward_passes.append(1)
-            if len(forward_passes) == 14:
-                os.kill(os.getpid(), signal.SIGINT)
-
-    first.register_forward_pre_hook(ctrl_c_at_step_14)
+    first = press_ctrl_c_on_training_pass(tiny_model(), 14)
     stopped = train(first, *data, planned, work_dir=tmp_path, progress=False, metadata=META)
     assert stopped.interrupted and stopped.step == 14 and checkpoint.load(tmp_path / "best.pt")["step"] == 10
     state = checkpoint.load(tmp_path / "last.pt")
