@@ -16,6 +16,7 @@ ALLOWED = {
     "budget": set(),
     "source": set(),
     "plot": set(),
+    "progress": set(),
     "data": set(),
     "makemore": {"schedules", "data"},
     "studies": {"makemore", "schedules", "data"},
@@ -61,8 +62,9 @@ def test_only_the_lessons_import_the_exercises_and_no_engine_imports_torch_or_pl
         part = part_of(path)
         if part != "exercises":
             assert "exercises" not in nnzero_imports(path), f"{path.relative_to(PACKAGE)} imports nnzero.exercises"
-        if part in ("micrograd", "makemore", "scratch", "schedules", "studies"):
-            assert "plot" not in nnzero_imports(path), f"{path.relative_to(PACKAGE)} imports nnzero.plot"
+        if part in ("micrograd", "makemore", "scratch", "schedules", "studies", "lr"):
+            for notebook_side in ("plot", "progress"):
+                assert notebook_side not in nnzero_imports(path), f"{path.relative_to(PACKAGE)} imports nnzero.{notebook_side}"
         if part == "micrograd":
             assert "import torch" not in path.read_text(), f"{path.relative_to(PACKAGE)} imports torch"
 

@@ -541,7 +541,7 @@ def train(
     config: TrainConfig,
     lr_schedule=None,
     work_dir=None,
-    progress: bool = True,
+    progress=True,
     state: dict | None = None,
     metadata: dict | None = None,
 ) -> History:
@@ -576,6 +576,9 @@ def train(
       a second one stops at once.
     - A progress bar shows the step, the batch loss and the latest validation loss;
       ``progress=False`` or the environment variable ``TQDM_DISABLE=1`` turns it off.
+      ``progress`` may instead be a function, called as ``progress(step, max_steps,
+      loss=..., val=...)`` after every step and evaluation (a notebook passes
+      :class:`nnzero.progress.LiveProgress`).
 
     Raises FloatingPointError (one line) if the loss becomes NaN or infinite.
     """
@@ -644,7 +647,8 @@ def train(
 
     X, Y = train_data.X.to(device), train_data.Y.to(device)
     model.train()
-    disable_bar = not progress or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
+    report = progress if callable(progress) else None
+    disable_bar = report is not None or not progress or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
     last_val = history.val_loss[-1][1] if history.val_loss else math.nan
     bar = tqdm(total=config.max_steps, initial=min(history.step, config.max_steps), disable=disable_bar, unit="step",
                dynamic_ncols=True)
@@ -657,7 +661,10 @@ def train(
             due = step % config.eval_interval == 0 or finished or history.interrupted
             if due and not (history.val_loss and history.val_loss[-1][0] == step):
                 last_val = evaluate_and_save()
-                bar.set_postfix_str(f"loss {history.train_loss[-1] if history.train_loss else math.nan:.4f}  val {last_val:.4f}")
+                last_loss = history.train_loss[-1] if history.train_loss else math.nan
+                if report:  # the final evaluation ends the report
+                    report(history.step, config.max_steps, loss=last_loss, val=last_val)
+                bar.set_postfix_str(f"loss {last_loss:.4f}  val {last_val:.4f}")
                 if bar.total != config.max_steps:  # stopped early: the run ends after its cooldown
                     step = history.step
                     bar.reset(total=config.max_steps)
@@ -688,4 +695,6 @@ def train(
             history.cpu_seconds += time.process_time() - cpu_started
             bar.update(1)
             bar.set_postfix_str(f"loss {loss:.4f}  val {last_val:.4f}", refresh=False)
+            if report and history.step < config.max_steps:
+                report(history.step, config.max_steps, loss=loss)
     return history
