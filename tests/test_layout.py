@@ -20,7 +20,7 @@ ALLOWED = {
     "data": set(),
     "makemore": {"schedules", "data"},
     "studies": {"makemore", "schedules", "data"},
-    "lr": {"makemore", "schedules", "data"},
+    "lr": {"makemore", "studies", "schedules", "data"},
 }
 
 

@@ -32,7 +32,7 @@ import os
 import re
 import statistics
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -42,8 +42,9 @@ from nnzero.makemore.checkpoint import atomic_write
 from nnzero.makemore.data import SPLIT_SEED, load_words, sequence_splits, words_sha256
 from nnzero.makemore.models import ModelConfig, build_model, default_config
 from nnzero.makemore.training import TRAINING_ARITHMETIC, recommended_train_config, train
+from nnzero.studies.runs import Run
 
-CACHE_FORMAT = 1  # bump when the JSON layout changes, so old files are not misread
+CACHE_FORMAT = 2  # bump when the JSON layout changes, so old files are not misread
 COLUMNS = ("schedule", "peak_lr", "seed", "final_val", "best_val", "wall_seconds")
 
 
@@ -55,29 +56,12 @@ def default_cache_dir() -> Path:
 
 
 @dataclass
-class Run:
-    """One training run: its settings, what it reached, and its validation curve.
-
-    ``steps[i]`` is the number of steps taken when ``val[i]`` was measured (on the whole
-    validation split, from step 0 to the last step). ``wall_seconds`` is the time of the
-    whole ``train()`` call, evaluations included, on the machine that ran it.
-    """
-
-    schedule: str
-    peak_lr: float
-    seed: int
-    final_val: float
-    best_val: float
-    wall_seconds: float
-    steps: list = field(default_factory=list)
-    val: list = field(default_factory=list)
-
-
-@dataclass
 class Results:
     """The runs of :func:`run_experiments`, as a tidy table (``rows``) and curves (``curves``).
 
-    ``trained`` counts the runs this call trained; the rest were loaded from the cache.
+    Each run is a :class:`~nnzero.studies.runs.Run` labelled with its schedule's name;
+    its peak LR is :func:`peak_lr` of it. ``trained`` counts the runs this call trained;
+    the rest were loaded from the cache.
     """
 
     model_type: str
@@ -90,10 +74,10 @@ class Results:
         """One dict per run with the keys of :data:`COLUMNS`, in the order the runs were made."""
         return [
             {
-                "schedule": run.schedule,
-                "peak_lr": run.peak_lr,
+                "schedule": run.label,
+                "peak_lr": peak_lr(run),
                 "seed": run.seed,
-                "final_val": run.final_val,
+                "final_val": run.val,
                 "best_val": run.best_val,
                 "wall_seconds": run.wall_seconds,
             }
@@ -103,21 +87,30 @@ class Results:
     @property
     def curves(self) -> dict:
         """``{(schedule, peak_lr, seed): (steps, val)}``: every run's validation curve."""
-        return {(run.schedule, run.peak_lr, run.seed): (run.steps, run.val) for run in self.runs}
+        return {(run.label, peak_lr(run), run.seed): ([p[0] for p in run.curve], [p[2] for p in run.curve]) for run in self.runs}
 
     @property
     def schedules(self) -> list[str]:
         """The schedule names, in the order they were given."""
-        return list(dict.fromkeys(run.schedule for run in self.runs))
+        return list(dict.fromkeys(run.label for run in self.runs))
 
     @property
     def peak_lrs(self) -> list[float]:
         """The peak learning rates, from low to high."""
-        return sorted({run.peak_lr for run in self.runs})
+        return sorted({peak_lr(run) for run in self.runs})
 
-    def final_vals(self, schedule: str, peak_lr: float) -> list[float]:
-        """The final validation losses of ``schedule`` at ``peak_lr``, one per seed."""
-        return [run.final_val for run in self.runs if run.schedule == schedule and run.peak_lr == peak_lr]
+    def runs_of(self, schedule: str, lr: float) -> list[Run]:
+        """The runs of ``schedule`` at peak LR ``lr``, one per seed."""
+        return [run for run in self.runs if run.label == schedule and peak_lr(run) == lr]
+
+    def final_vals(self, schedule: str, lr: float) -> list[float]:
+        """The final validation losses of ``schedule`` at peak LR ``lr``, one per seed."""
+        return [run.val for run in self.runs_of(schedule, lr)]
+
+
+def peak_lr(run: Run) -> float:
+    """The peak learning rate a run was trained with."""
+    return run.settings["train_config"]["learning_rate"]
 
 
 def _multipliers_sha256(schedule, steps) -> str:
@@ -136,20 +129,15 @@ def _load_run(path: Path, settings: dict) -> Run | None:
     """The stored run at ``path`` if it exists, is readable and was made with exactly ``settings``."""
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(stored, dict) or stored.get("settings") != settings:
-        return None
-    try:
-        return Run(**stored["run"])
-    except (KeyError, TypeError):
+        return Run.from_dict(stored) if stored["settings"] == settings else None
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def _save_run(path: Path, settings: dict, run: Run) -> None:
+def _save_run(path: Path, run: Run) -> None:
     """Write the run atomically: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"settings": settings, "run": asdict(run)}, indent=1)
+    text = json.dumps(run.to_dict(), indent=1)
     atomic_write(path, lambda file: file.write(text.encode("utf-8")))
 
 
@@ -228,13 +216,13 @@ def run_experiments(
 
     runs, trained = [], 0
     combinations = [(name, lr, seed) for name in schedules for lr in peak_lrs for seed in seeds]
-    for name, peak_lr, seed in tqdm(combinations, disable=not progress, unit="run"):
+    for name, lr, seed in tqdm(combinations, disable=not progress, unit="run"):
         schedule = schedules[name](steps)
         config = recommended_train_config(
             model_type,
             **{
                 "max_steps": steps,
-                "learning_rate": float(peak_lr),
+                "learning_rate": float(lr),
                 "seed": seed,
                 "eval_interval": eval_interval,
                 "device": device,
@@ -267,18 +255,8 @@ def run_experiments(
             model = build_model(model_type, model_config)
             started = time.perf_counter()
             history = train(model, train_data, val_data, config, lr_schedule=schedule, progress=False)
-            wall_seconds = time.perf_counter() - started
-            run = Run(
-                schedule=name,
-                peak_lr=float(peak_lr),
-                seed=seed,
-                final_val=history.val_loss[-1][1],
-                best_val=history.best_val,
-                wall_seconds=wall_seconds,
-                steps=[step for step, _ in history.val_loss],
-                val=[loss for _, loss in history.val_loss],
-            )
-            _save_run(path, settings, run)
+            run = Run.from_history(name, seed, history, settings=settings, wall_seconds=time.perf_counter() - started)
+            _save_run(path, run)
             trained += 1
         runs.append(run)
     return Results(model_type=model_type, steps=steps, runs=runs, trained=trained)
@@ -372,11 +350,11 @@ def plot_runs(results: Results, peak_lr: float | None = None, ax=None, title: st
         _, ax = plt.subplots()
     chosen = {name: row["peak_lr"] for name, row in best_peaks(results).items()} if peak_lr is None else {name: peak_lr for name in results.schedules}
     for name, lr in chosen.items():
-        runs = [run for run in results.runs if run.schedule == name and run.peak_lr == lr]
+        runs = results.runs_of(name, lr)
         if not runs:
             raise ValueError(f"plot_runs: no runs of {name!r} at peak LR {lr}; the peak LRs are {results.peak_lrs}")
-        steps = runs[0].steps
-        by_step = list(zip(*(run.val for run in runs)))
+        steps = [point[0] for point in runs[0].curve]
+        by_step = list(zip(*([point[2] for point in run.curve] for run in runs)))
         mean = [statistics.fmean(values) for values in by_step]
         seeds = f"{len(runs)} seed{'s' if len(runs) > 1 else ''}"
         (line,) = ax.plot(steps, mean, label=f"{name} (peak {lr:.2g}, {seeds})")

@@ -152,7 +152,9 @@ def test_a_damaged_cache_file_is_retrained(tmp_path):
 
 def fake_results():
     def make(schedule, lr, seed, final, best, curve):
-        return Run(schedule, lr, seed, final_val=final, best_val=best, wall_seconds=1.0, steps=[0, 10, 20], val=curve)
+        return Run(schedule, seed, steps=20, val=final, best_val=best, wall_seconds=1.0,
+                   curve=[[step, None, val] for step, val in zip([0, 10, 20], curve)],
+                   settings={"train_config": {"learning_rate": lr}})
 
     runs = [
         make("a", 1e-3, 0, 2.0, 1.9, [3.0, 1.9, 2.0]),
