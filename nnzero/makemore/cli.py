@@ -32,7 +32,7 @@ from nnzero.makemore.checkpoint import CheckpointError
 from nnzero.makemore.data import SPLIT_SEED, DataError, SequenceDataset, Splits, Vocab, load_words, split_words, words_sha256
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.models.config import ModelConfig
-from nnzero.makemore.sample import classify, format_samples, generate
+from nnzero.makemore.sample import check_sampling, classify, format_samples, generate
 from nnzero.makemore.training import (
     OPTIMIZERS,
     History,
@@ -87,22 +87,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _number(kind, low=None, low_inclusive=True, high=None):
-    """An argparse type: a number of ``kind`` (int or float) within the given bounds."""
+def _number(kind, low=None, high=None):
+    """An argparse type: a finite number of ``kind`` (int or float), ``low <= value < high``
+    if bounds are given (only for the command's own flags: a config field's bounds are
+    the config's to check)."""
     word = "a whole number" if kind is int else "a number"
-    bound = ""
-    if low is not None:
-        bound = f" {'>=' if low_inclusive else '>'} {low}"
-    if high is not None:
-        bound += f" and < {high}"
+    bound = (f" >= {low}" if low is not None else "") + (f" and < {high}" if high is not None else "")
 
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {word}{bound}, not {text!r}") from None
-        too_low = low is not None and (value < low if low_inclusive else value <= low)
-        if too_low or (high is not None and value >= high) or (kind is float and not math.isfinite(value)):
+        if (low is not None and value < low) or (high is not None and value >= high) or not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"must be {word}{bound}, not {text!r}")
         return value
 
@@ -151,8 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, max_help_position=32),
     )
-    whole = _number(int, 0)
-    positive = _number(int, 1)
+    # Flags that set a config field (or a generate() argument) are parsed here as numbers
+    # and checked where the field is defined; main() tells such an error as the flag's.
+    whole, number = _number(int), _number(float)
 
     data = parser.add_argument_group("data and work directory")
     data.add_argument("-i", "--input-file", metavar="FILE",
@@ -170,12 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     model = parser.add_argument_group("model (size flags default to the type's own sizes)")
     model.add_argument("--type", choices=list(REGISTRY),
                        help=f"model type (default: {DEFAULT_TYPE}; with --resume/--sample-only: the checkpoint's)")
-    model.add_argument("--n-layer", type=positive, metavar="N", help="layers: recurrent, transformer blocks, dilated convs")
-    model.add_argument("--n-embd", type=positive, metavar="N", help="character embedding width")
-    model.add_argument("--n-embd2", type=positive, metavar="N", help="hidden width: MLP layer, recurrent state, WaveNet channels")
-    model.add_argument("--n-head", type=positive, metavar="N", help="attention heads (transformer; must divide --n-embd)")
-    model.add_argument("--context", type=positive, metavar="N", help="characters a window model sees (bigram, mlp, wavenet)")
-    model.add_argument("--dropout", type=_number(float, 0, high=1), metavar="P", help="dropout probability in [0, 1)")
+    model.add_argument("--n-layer", type=whole, metavar="N", help="layers: recurrent, transformer blocks, dilated convs")
+    model.add_argument("--n-embd", type=whole, metavar="N", help="character embedding width")
+    model.add_argument("--n-embd2", type=whole, metavar="N", help="hidden width: MLP layer, recurrent state, WaveNet channels")
+    model.add_argument("--n-head", type=whole, metavar="N", help="attention heads (transformer; must divide --n-embd)")
+    model.add_argument("--context", type=whole, metavar="N", help="characters a window model sees (bigram, mlp, wavenet)")
+    model.add_argument("--dropout", type=number, metavar="P", help="dropout probability in [0, 1)")
     model.add_argument("--block-size", type=_number(int, 2), metavar="N",
                        help="the longest context the model reads, in characters + 1; longer lines train as "
                             f"overlapping windows of N (memory and time grow with N) (default: {DEFAULT_BLOCK_SIZE}, "
@@ -186,23 +184,23 @@ def build_parser() -> argparse.ArgumentParser:
                           help="steps in all, a resumed run included; resuming with another N does not restart the "
                                "schedule: the rate goes on from where it was and decays to its floor at step N "
                                f"(default: {_default_by_type('max_steps')})")
-    training.add_argument("--batch-size", type=positive, metavar="N", help=f"words per step (default: {_default_by_type('batch_size')})")
+    training.add_argument("--batch-size", type=whole, metavar="N", help=f"words per step (default: {_default_by_type('batch_size')})")
     training.add_argument("--optimizer", choices=OPTIMIZERS,
                           help="adamw, or muon: Muon for the weight matrices inside the network and AdamW for "
                                f"the rest (default: {_default_by_type('optimizer')})")
-    training.add_argument("--learning-rate", type=_number(float, 0, low_inclusive=False), metavar="LR",
+    training.add_argument("--learning-rate", type=number, metavar="LR",
                           help=f"peak learning rate (default: {_default_by_type('learning_rate')})")
-    training.add_argument("--weight-decay", type=_number(float, 0), metavar="WD",
+    training.add_argument("--weight-decay", type=number, metavar="WD",
                           help=f"decoupled weight decay on weight matrices (default: {_default_by_type('weight_decay')})")
-    training.add_argument("--grad-clip", type=_number(float, 0), metavar="NORM",
+    training.add_argument("--grad-clip", type=number, metavar="NORM",
                           help=f"clip the gradient norm to this, 0 = off (default: {_default_by_type('grad_clip')})")
-    training.add_argument("--warmup-steps", type=_number(int, 0), metavar="N",
+    training.add_argument("--warmup-steps", type=whole, metavar="N",
                           help=f"raise the learning rate linearly over N steps, as (step + 1) / (N + 1) of its peak "
                                f"(default: {_default_by_type('warmup_steps')})")
-    training.add_argument("--final-lr-fraction", type=_number(float, 0), metavar="F",
+    training.add_argument("--final-lr-fraction", type=number, metavar="F",
                           help="decay the learning rate along a cosine to F times its peak by the last step, "
                                f"1 = constant (default: {_default_by_type('final_lr_fraction')})")
-    training.add_argument("--eval-interval", type=positive, metavar="N",
+    training.add_argument("--eval-interval", type=whole, metavar="N",
                           help="evaluate on the whole validation set every N steps (default: about once per pass over "
                                f"the training words, between {MIN_EVAL_INTERVAL} and {MAX_EVAL_INTERVAL} steps)")
     stopping = training.add_mutually_exclusive_group()
@@ -211,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
                                f"go back to the best step and cool down from there; 0 = never (default: {DEFAULT_PATIENCE})")
     stopping.add_argument("--no-early-stop", dest="patience", action="store_const", const=0,
                           help="train all --max-steps steps (the same as --patience 0)")
-    training.add_argument("--min-improvement", type=_number(float, 0), metavar="D",
+    training.add_argument("--min-improvement", type=number, metavar="D",
                           help="the least fall of the validation loss, in nats, that counts as an improvement "
                                f"(default: {DEFAULT_MIN_IMPROVEMENT:g})")
     training.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps (default: auto)")
@@ -223,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     sampling.add_argument("--temperature", type=_number(float, MIN_TEMPERATURE), default=1.0, metavar="T",
                           help=f"below 1: safer, more typical; above 1: wilder; at least {MIN_TEMPERATURE:g} "
                                "(for always the likeliest character, use --top-k 1) (default: 1)")
-    sampling.add_argument("--top-k", type=positive, metavar="K", help="draw only among the K likeliest characters (default: all)")
+    sampling.add_argument("--top-k", type=whole, metavar="K", help="draw only among the K likeliest characters (default: all)")
     sampling.add_argument("--prefix", default="", metavar="TEXT", help="start every sample with TEXT (default: none)")
 
     sampling.add_argument("--quiet", action="store_true", help="no progress bar or set-up lines; print only the results")
@@ -243,7 +241,7 @@ def main(argv=None) -> int:
     try:
         return _run(args)
     except ValueError as error:  # UsageError, DataError, CheckpointError, and every config check
-        return _fail(error, 2)
+        return _fail(_as_flag(error, args), 2)
     except BrokenPipeError:  # the reader stopped early (makemore ... | head): nothing went wrong
         _silence_stdout()
         return 0
@@ -261,6 +259,16 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):  # stdout is not a file (an embedding program's)
         pass
+
+
+def _as_flag(error: ValueError, args) -> str:
+    """A config's (or generate()'s) complaint about a value the command line gave, told as
+    the flag's: "max_steps must be ..." becomes "argument --max-steps: must be ..."."""
+    field, _, complaint = " ".join(str(error).split()).partition(" ")
+    field = field.removeprefix("ModelConfig.")
+    if complaint.startswith("must") and getattr(args, field, None) is not None:
+        return f"argument --{field.replace('_', '-')}: {complaint}"
+    return str(error)
 
 
 def _fail(error, status: int) -> int:
@@ -471,8 +479,7 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
     model = build_model(run.model_type, run.model_config)
     block_size = run.model_config.block_size
     train_data, val_data, test_data = (SequenceDataset(words, run.vocab, block_size) for words in run.splits)
-    # Check the sampling flags now, not after minutes of training (no samples are drawn).
-    generate(model, run.vocab, 0, temperature=args.temperature, top_k=args.top_k, prefix=args.prefix)
+    check_sampling(model, run.vocab, args.num_samples, None, args.temperature, args.top_k, args.prefix)  # now, not after training
     _check_memory(run, model, device)
 
     start = run.state["step"] if run.state else 0

@@ -20,6 +20,32 @@ import torch.nn.functional as F
 from nnzero.makemore.data import DataError, Splits, Vocab
 
 
+def check_sampling(model, vocab: Vocab, num_samples: int, max_len: int | None, temperature: float, top_k: int | None,
+                   prefix: str) -> int:
+    """Check :func:`generate`'s settings without drawing anything (so a program can refuse
+    bad ones before it trains); return ``max_len`` with its default filled in.
+    ValueError (DataError for the prefix) says what is wrong."""
+    if not isinstance(num_samples, int) or num_samples < 0:
+        raise ValueError(f"num_samples must be a whole number >= 0, not {num_samples!r}")
+    if not (temperature > 0 and math.isfinite(temperature)):
+        raise ValueError(f"temperature must be a number > 0, not {temperature!r}; 1 samples the model as it is")
+    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+        raise ValueError(f"top_k must be a whole number >= 1 (None: no limit), not {top_k!r}")
+    longest = model.config.block_size - 1
+    max_len = longest if max_len is None else max_len
+    if not isinstance(max_len, int) or not 1 <= max_len <= longest:
+        raise ValueError(f"max_len must be between 1 and {longest} (the model's block_size - 1), not {max_len!r}")
+    unknown = [c for c in dict.fromkeys(prefix) if c not in vocab.stoi]
+    if unknown:
+        raise DataError(
+            f"the prefix {prefix!r} has characters the model never saw ({''.join(unknown)!r}); "
+            f"use only these: {''.join(vocab.chars)!r}"
+        )
+    if len(prefix) > max_len:
+        raise DataError(f"the prefix {prefix!r} is longer than the longest word the model writes ({max_len} characters)")
+    return max_len
+
+
 @torch.inference_mode()
 def generate(
     model: torch.nn.Module,
@@ -48,24 +74,7 @@ def generate(
 
     The model runs in eval mode (no dropout) and is put back in the mode it was in.
     """
-    if not isinstance(num_samples, int) or num_samples < 0:
-        raise ValueError(f"num_samples must be a whole number >= 0, not {num_samples!r}")
-    if not (temperature > 0 and math.isfinite(temperature)):
-        raise ValueError(f"temperature must be a number > 0, not {temperature!r}; 1 samples the model as it is")
-    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
-        raise ValueError(f"top_k must be a whole number >= 1, or None for no limit, not {top_k!r}")
-    longest = model.config.block_size - 1
-    max_len = longest if max_len is None else max_len
-    if not isinstance(max_len, int) or not 1 <= max_len <= longest:
-        raise ValueError(f"max_len must be between 1 and {longest} (the model's block_size - 1), not {max_len!r}")
-    unknown = [c for c in dict.fromkeys(prefix) if c not in vocab.stoi]
-    if unknown:
-        raise DataError(
-            f"the prefix {prefix!r} has characters the model never saw ({''.join(unknown)!r}); "
-            f"use only these: {''.join(vocab.chars)!r}"
-        )
-    if len(prefix) > max_len:
-        raise DataError(f"the prefix {prefix!r} is longer than the longest word the model writes ({max_len} characters)")
+    max_len = check_sampling(model, vocab, num_samples, max_len, temperature, top_k, prefix)
     if num_samples == 0:
         return []
 

@@ -90,7 +90,7 @@ class TrainConfig:
             (self.learning_rate > 0, "learning_rate", "must be > 0"),
             (self.weight_decay >= 0, "weight_decay", "must be >= 0"),
             (len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "betas", "must be two numbers in [0, 1)"),
-            (self.grad_clip is None or self.grad_clip > 0, "grad_clip", "must be > 0, or None for no clipping"),
+            (self.grad_clip is None or self.grad_clip > 0, "grad_clip", "must be > 0 (None: no clipping)"),
             (isinstance(self.warmup_steps, int) and self.warmup_steps >= 0, "warmup_steps", "must be a whole number >= 0"),
             (0 <= self.final_lr_fraction <= 1, "final_lr_fraction", "must be in [0, 1]"),
             (isinstance(self.eval_interval, int) and self.eval_interval >= 1, "eval_interval", "must be a whole number >= 1"),

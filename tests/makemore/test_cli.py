@@ -200,8 +200,14 @@ def test_bad_input_files_are_refused(content, phrase, tmp_path, capsys):
     "flags, phrase",
     [
         (["--type", "cnn"], "argument --type: invalid choice: 'cnn'"),
-        (["--max-steps", "-5"], "argument --max-steps: must be a whole number >= 0, not '-5'"),
-        (["--max-steps", "ten"], "argument --max-steps: must be a whole number >= 0, not 'ten'"),
+        (["--max-steps", "-5"], "argument --max-steps: must be a whole number >= 0, not -5"),  # TrainConfig's check
+        (["--max-steps", "ten"], "argument --max-steps: must be a whole number, not 'ten'"),
+        (["--learning-rate", "0"], "argument --learning-rate: must be > 0, not 0.0"),
+        (["--learning-rate", "inf"], "argument --learning-rate: must be a number, not 'inf'"),
+        (["--grad-clip", "-1"], "argument --grad-clip: must be > 0 (None: no clipping), not -1.0"),
+        (["--final-lr-fraction", "2"], "argument --final-lr-fraction: must be in [0, 1], not 2.0"),
+        (["--n-layer", "0"], "argument --n-layer: must be a whole number >= 1, not 0"),  # ModelConfig's check
+        (["--num-samples", "-1"], "argument --num-samples: must be a whole number >= 0, not -1"),  # generate()'s check
         (["--temperature", "0"], "argument --temperature: must be a number >= 0.01, not '0'"),
         (["--temperature", "-1"], "argument --temperature: must be a number >= 0.01"),
         (["--temperature", "nan"], "argument --temperature: must be a number >= 0.01"),
@@ -209,8 +215,8 @@ def test_bad_input_files_are_refused(content, phrase, tmp_path, capsys):
         (["--seed", str(2**64)], "argument --seed: must be a whole number >= -9223372036854775808 and < 18446744073709551616"),
         (["--seed", str(-(2**63) - 1)], "argument --seed: must be a whole number >="),
         (["--device", "cpu:1"], "only CUDA devices are numbered; use --device cpu"),
-        (["--dropout", "1"], "argument --dropout: must be a number >= 0 and < 1"),
-        (["--top-k", "0"], "argument --top-k: must be a whole number >= 1"),
+        (["--dropout", "1"], "argument --dropout: must be a probability in [0, 1), not 1.0"),
+        (["--top-k", "0"], "argument --top-k: must be a whole number >= 1 (None: no limit), not 0"),
         (["--resume", "--sample-only"], "not allowed with argument"),
         (["--n-head", "3"], "multiple of n_head 3"),
         (["--prefix", "q!"], "characters the model never saw"),
