@@ -19,6 +19,7 @@ Only plain Python values (dicts, lists, strings, numbers) and tensors go in, so
 in a file (a pickle can otherwise execute anything while loading).
 """
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -26,8 +27,14 @@ from pathlib import Path
 
 import torch
 
+try:
+    import fcntl  # POSIX: the work-dir lock
+except ImportError:  # Windows
+    fcntl = None
+
 # Keys :func:`load` insists on: without them the file cannot be a makemore checkpoint.
 REQUIRED_KEYS = ("model", "step", "model_type", "model_config", "vocab")
+LOCK_NAME = ".makemore.lock"
 
 
 class CheckpointError(ValueError):
@@ -67,6 +74,36 @@ def atomic_write(path, write) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def work_dir_lock(work_dir: Path):
+    """Hold ``work_dir``/.makemore.lock while a run trains into it, so a second run there is
+    refused (ValueError, one line) instead of overwriting the first one's checkpoints.
+
+    The operating system releases the lock when the process ends, however it ends (kill
+    -9 included), so a lock left by a dead run is simply taken over; the temporary files
+    a killed run's :func:`atomic_write` left half done are removed, since with the lock
+    held nobody is writing them. (On Windows, without fcntl, runs are not locked.)
+    """
+    if fcntl is None:
+        yield
+        return
+    with open(Path(work_dir) / LOCK_NAME, "a+") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            file.seek(0)
+            holder = file.read().strip() or "unknown"
+            raise ValueError(f"another makemore run (pid {holder}) is training into {work_dir}; wait for it "
+                             "to finish, or give this run another work dir with -o") from None
+        file.seek(0)
+        file.truncate()
+        file.write(f"{os.getpid()}\n")
+        file.flush()
+        for stale in Path(work_dir).glob(".*.pt.*.tmp"):
+            stale.unlink(missing_ok=True)
+        yield
 
 
 def load(path, map_location="cpu") -> dict:

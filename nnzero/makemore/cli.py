@@ -12,7 +12,6 @@ nothing written: every check runs before the work directory is touched.
 """
 
 import argparse
-import contextlib
 import dataclasses
 import math
 import os
@@ -21,36 +20,21 @@ from pathlib import Path
 
 import torch
 
-try:
-    import fcntl  # POSIX: the work-dir lock
-except ImportError:  # Windows
-    fcntl = None
-
 import nnzero
 from nnzero.makemore import checkpoint
 from nnzero.makemore.checkpoint import CheckpointError
 from nnzero.makemore.data import SPLIT_SEED, DataError, SequenceDataset, Splits, Vocab, load_words, split_words, words_sha256
-from nnzero.makemore.models import REGISTRY, build_model, default_config
+from nnzero.makemore.models import REGISTRY, build_model, default_config, step_memory_estimate
 from nnzero.makemore.models.config import ModelConfig
 from nnzero.makemore.sample import check_sampling, classify, format_samples, generate
-from nnzero.makemore.training import (
-    OPTIMIZERS,
-    History,
-    TrainConfig,
-    continued_config,
-    evaluate,
-    plan_start,
-    recommended_train_config,
-    resolve_device,
-    train,
-)
+from nnzero.makemore.plan import OPTIMIZERS, TrainConfig, continued_config, plan_start, recommended_train_config
+from nnzero.makemore.training import History, evaluate, resolve_device, train
 
 PROG = "makemore"
 # The longest context a model reads, unless --block-size says otherwise: names and words
 # fit whole; a longer line is trained as overlapping windows, so one long line cannot make
 # every step as slow and as big as itself.
 DEFAULT_BLOCK_SIZE = 128
-LOCK_NAME = ".makemore.lock"
 # Below this, sampling is as good as taking the likeliest character, and logits / T overflows.
 MIN_TEMPERATURE = 0.01
 DEFAULT_TYPE = "transformer"
@@ -513,8 +497,7 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
         say(f"validation: every {config.eval_interval} steps; no early stopping")
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    with _work_dir_lock(work_dir):
-        _remove_stale_temporary_files(work_dir)
+    with checkpoint.work_dir_lock(work_dir):
         history = train(
             model, train_data, val_data, dataclasses.replace(config, device=str(device)), work_dir=work_dir,
             progress=not args.quiet and sys.stderr.isatty(), state=run.state,
@@ -547,23 +530,6 @@ def _train_and_report(run: _Run, args, work_dir: Path, say) -> int:
         return 0
 
 
-def step_memory_estimate(model_type: str, config: ModelConfig, batch_size: int, parameters: int) -> int:
-    """A generous estimate, in bytes, of what one training step holds at its peak: the
-    activations of a full batch of full rows, kept for the backward pass and matched by
-    their gradients, plus the weights, their gradients and the optimiser's two moments."""
-    C, H, L, T = config.n_embd, config.n_embd2, config.n_layer, config.block_size
-    per_position = {  # numbers a layer keeps per position of a row
-        "bigram": 0,
-        "mlp": config.context * C + 3 * H,
-        "wavenet": L * 8 * H,
-        "rnn": L * 4 * H,
-        "lstm": L * 16 * H,
-        "gru": L * 12 * H,
-        "transformer": L * (16 * C + 3 * config.n_head * T),  # attention keeps a row of T scores per head
-    }[model_type] + C + 3 * config.vocab_size  # the embedding, and the logits with their softmax
-    return 4 * (2 * batch_size * T * per_position + 4 * parameters)
-
-
 def _available_memory() -> int | None:
     """Bytes of memory free for a new process (Linux's MemAvailable), or None if unknown."""
     try:
@@ -589,38 +555,6 @@ def _check_memory(run: _Run, model, device: torch.device) -> None:
             f"one training step would need about {need / 2**30:,.1f} GiB (batch {batch:,} of rows of {config.block_size} "
             f"positions), more than the {available / 2**30:,.1f} GiB free here; lower --batch-size or --block-size"
         )
-
-
-@contextlib.contextmanager
-def _work_dir_lock(work_dir: Path):
-    """Hold DIR/.makemore.lock for a whole training run, so a second run into the same work
-    dir is refused instead of overwriting the first one's checkpoints. The operating
-    system releases the lock when the process ends, however it ends (kill -9 included),
-    so a lock left by a dead run is simply taken over. (On Windows, without fcntl, runs
-    are not locked.)"""
-    if fcntl is None:
-        yield
-        return
-    with open(work_dir / LOCK_NAME, "a+") as file:
-        try:
-            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            file.seek(0)
-            holder = file.read().strip() or "unknown"
-            raise UsageError(f"another makemore run (pid {holder}) is training into {work_dir}; wait for it "
-                             "to finish, or give this run another work dir with -o") from None
-        file.seek(0)
-        file.truncate()
-        file.write(f"{os.getpid()}\n")
-        file.flush()
-        yield
-
-
-def _remove_stale_temporary_files(work_dir: Path) -> None:
-    """Checkpoint writes that a killed run left half done (.best.pt.*.tmp): with the lock
-    held, nobody is writing them."""
-    for stale in work_dir.glob(".*.pt.*.tmp"):
-        stale.unlink(missing_ok=True)
 
 
 def _sample_only(args, work_dir: Path, say) -> int:

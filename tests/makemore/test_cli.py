@@ -15,7 +15,7 @@ import torch
 import nnzero
 from nnzero.makemore import checkpoint, cli
 from nnzero.makemore.data import load_words
-from nnzero.makemore.models import REGISTRY
+from nnzero.makemore.models import REGISTRY, step_memory_estimate
 from nnzero.makemore.training import config_schedule
 
 # Tiny models and runs: the point is the plumbing, not the loss.
@@ -84,7 +84,7 @@ def test_train_then_sample_only_for_every_type(model_type, words_file, tmp_path,
     status, out, err = run(capsys, *train_args(words_file, work_dir, model_type))
     assert status == 0, err
     assert "best val loss" in out and "test loss" in out and "6 samples:" in out
-    assert sorted(os.listdir(work_dir)) == [cli.LOCK_NAME, "best.pt", "last.pt"]  # the lock stays, released
+    assert sorted(os.listdir(work_dir)) == [checkpoint.LOCK_NAME, "best.pt", "last.pt"]  # the lock stays, released
     last = checkpoint.load(work_dir / "last.pt")
     assert last["model_type"] == model_type and last["step"] == 6
     assert last["data"]["path"] == str(words_file.resolve()) and last["data"]["lines"] == 80
@@ -357,7 +357,7 @@ def test_a_full_disk_ends_in_one_line_and_leaves_no_half_written_file(words_file
     monkeypatch.setattr(checkpoint.torch, "save", disk_full)
     status, out, err = run(capsys, *train_args(words_file, tmp_path / "out"))
     assert_one_line_error(status, err, "could not write", "file write failed", "is the disk full?", expected_status=1)
-    assert [p.name for p in (tmp_path / "out").iterdir()] == [cli.LOCK_NAME]  # no checkpoint, no temporary file
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [checkpoint.LOCK_NAME]  # no checkpoint, no temporary file
 
 
 def test_the_untrained_model_being_the_best_is_said_plainly(words_file, tmp_path, capsys):
@@ -382,14 +382,14 @@ def hold_lock(work_dir, pid="4242"):
     import fcntl
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    file = open(work_dir / cli.LOCK_NAME, "w")
+    file = open(work_dir / checkpoint.LOCK_NAME, "w")
     fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
     file.write(pid)
     file.flush()
     return file
 
 
-@pytest.mark.skipif(cli.fcntl is None, reason="no fcntl: runs are not locked on this system")
+@pytest.mark.skipif(checkpoint.fcntl is None, reason="no fcntl: runs are not locked on this system")
 def test_a_second_run_into_a_busy_work_dir_is_refused(trained_dir, words_file, capsys):
     holder = hold_lock(trained_dir)
     before = snapshot(trained_dir)
@@ -405,14 +405,14 @@ def test_a_second_run_into_a_busy_work_dir_is_refused(trained_dir, words_file, c
     assert snapshot(trained_dir) == before  # the first run's checkpoints untouched
 
 
-@pytest.mark.skipif(cli.fcntl is None, reason="no fcntl: runs are not locked on this system")
+@pytest.mark.skipif(checkpoint.fcntl is None, reason="no fcntl: runs are not locked on this system")
 def test_the_lock_of_a_killed_run_is_taken_over_and_its_half_written_files_removed(trained_dir, capsys):
-    (trained_dir / cli.LOCK_NAME).write_text("999999\n")  # a run that died: the file is there, no lock held
+    (trained_dir / checkpoint.LOCK_NAME).write_text("999999\n")  # a run that died: the file is there, no lock held
     stale = trained_dir / ".last.pt.abc123.tmp"
     stale.write_bytes(b"half a checkpoint")
     status, out, err = run(capsys, "-o", trained_dir, "--resume", "--max-steps", "9", "--quiet")
     assert status == 0 and not stale.exists()
-    assert (trained_dir / cli.LOCK_NAME).read_text().strip() == str(os.getpid())
+    assert (trained_dir / checkpoint.LOCK_NAME).read_text().strip() == str(os.getpid())
 
 
 # --- resuming with another --max-steps ----------------------------------------------
@@ -553,11 +553,11 @@ def test_a_run_whose_steps_cannot_fit_in_memory_is_refused_before_it_starts(word
 def test_the_memory_estimate_grows_with_the_batch_and_with_the_square_of_the_block_for_attention():
     from nnzero.makemore.models import default_config
 
-    small = cli.step_memory_estimate("transformer", default_config("transformer", 27, 16), 64, 200_000)
-    long = cli.step_memory_estimate("transformer", default_config("transformer", 27, 1001), 64, 200_000)
+    small = step_memory_estimate("transformer", default_config("transformer", 27, 16), 64, 200_000)
+    long = step_memory_estimate("transformer", default_config("transformer", 27, 1001), 64, 200_000)
     assert small < 100 * 2**20  # the names: well under 100 MiB
     assert long > 10 * 2**30  # a 1,000-character row: the 15 GB the reliability report measured, give or take
-    assert cli.step_memory_estimate("gru", default_config("gru", 27, 16), 128, 100_000) > cli.step_memory_estimate(
+    assert step_memory_estimate("gru", default_config("gru", 27, 16), 128, 100_000) > step_memory_estimate(
         "gru", default_config("gru", 27, 16), 64, 100_000)
 
 

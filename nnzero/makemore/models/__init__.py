@@ -78,10 +78,28 @@ def default_config(name: str, vocab_size: int, block_size: int) -> ModelConfig:
     return ModelConfig(vocab_size, block_size, n_layer=4, n_head=4, n_embd=64, dropout=0.1)
 
 
+def step_memory_estimate(model_type: str, config: ModelConfig, batch_size: int, parameters: int) -> int:
+    """A generous estimate, in bytes, of what one training step holds at its peak: the
+    activations of a full batch of full rows, kept for the backward pass and matched by
+    their gradients, plus the weights, their gradients and the optimiser's two moments."""
+    C, H, L, T = config.n_embd, config.n_embd2, config.n_layer, config.block_size
+    per_position = {  # numbers a layer keeps per position of a row
+        "bigram": 0,
+        "mlp": config.context * C + 3 * H,
+        "wavenet": L * 8 * H,
+        "rnn": L * 4 * H,
+        "lstm": L * 16 * H,
+        "gru": L * 12 * H,
+        "transformer": L * (16 * C + 3 * config.n_head * T),  # attention keeps a row of T scores per head
+    }[model_type] + C + 3 * config.vocab_size  # the embedding, and the logits with their softmax
+    return 4 * (2 * batch_size * T * per_position + 4 * parameters)
+
+
 __all__ = [
     "REGISTRY",
     "build_model",
     "default_config",
+    "step_memory_estimate",
     "ModelConfig",
     "LanguageModel",
     "Bigram",
