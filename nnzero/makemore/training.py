@@ -419,14 +419,15 @@ def train(
         return (config.patience > 0 and step < config.max_steps and not cooling_down
                 and evaluations_without_improvement(history.val_loss, config) >= config.patience)
 
-    def stop_and_go_back():
-        """End the run early: back to its best state if there is one, then a cooldown."""
+    def stop_and_go_back() -> bool:
+        """End the run early: back to its best state if there is one, then a cooldown.
+        False (nothing changed) when the cooldown would reach the planned end anyway."""
         nonlocal config, lr_schedule, history
         back = best_state if best_state is not None and best_state["step"] >= plan_start(config) else None
         to = back["step"] if back else history.step
         shortened = stop_early(config, to, lr_schedule(to), own_schedule)
         if shortened.max_steps >= config.max_steps:
-            return  # the cooldown would reach the planned end: go on as planned
+            return False  # the cooldown would reach the planned end: go on as planned
         stopped, planned, seconds = history.step, config.max_steps, (history.train_seconds, history.cpu_seconds)
         if back:
             model.load_state_dict(back["model"])
@@ -438,8 +439,10 @@ def train(
         config = shortened
         if own_schedule:
             lr_schedule = config_schedule(config)
+        return True
 
-    def evaluate_and_save():
+    def evaluate_and_save() -> tuple[float, bool]:
+        """Evaluate and keep the checkpoints; the loss, and whether the run stopped early."""
         nonlocal best_state
         val = evaluate(model, val_data, config.eval_batch_size)
         history.val_loss.append((history.step, val))
@@ -452,11 +455,10 @@ def train(
                 best_state = copy.deepcopy(training_state())
             if work_dir is not None and config.save_best:
                 save("best.pt")
-        if stopping_now():
-            stop_and_go_back()  # the new plan goes into last.pt, below
+        replanned = stopping_now() and stop_and_go_back()  # the new plan goes into last.pt, below
         if work_dir is not None and config.save_last:
             save("last.pt")
-        return val
+        return val, replanned
 
     X, Y = train_data.X.to(device), train_data.Y.to(device)
     model.train()
@@ -473,12 +475,12 @@ def train(
             # Evaluate on schedule, at the end, and when stopped early (so best.pt has the latest progress).
             due = step % config.eval_interval == 0 or finished or history.interrupted
             if due and not (history.val_loss and history.val_loss[-1][0] == step):
-                last_val = evaluate_and_save()
+                last_val, replanned = evaluate_and_save()
                 last_loss = history.train_loss[-1] if history.train_loss else math.nan
                 if report:  # the final evaluation ends the report
                     report(history.step, config.max_steps, loss=last_loss, val=last_val)
                 bar.set_postfix_str(f"loss {last_loss:.4f}  val {last_val:.4f}")
-                if bar.total != config.max_steps:  # stopped early: the run ends after its cooldown
+                if replanned:  # stopped early: the run ends after its cooldown
                     step = history.step
                     bar.reset(total=config.max_steps)
                     bar.update(step)
