@@ -269,6 +269,7 @@ def train(
     decay_at: float = 0.5,
     seed: int = 0,
     ratio_every: int = 1,
+    progress=None,
 ) -> History:
     """Plain minibatch SGD on the cross-entropy, with the lectures' step decay.
 
@@ -276,6 +277,8 @@ def train(
     ``seed``), so the run depends on nothing else. The learning rate is ``lr`` for the
     first ``decay_at`` of the steps and a tenth of it after. Every ``ratio_every`` steps
     the update:data ratio of each weight matrix is recorded. Leaves the model in training mode.
+    ``progress``: called as ``progress(step, steps, loss=...)`` after every step (see
+    :func:`~nnzero.scratch.loop.minibatch_sgd`).
     """
     check_batchnorm_run(steps, batch_size, len(Y))
     parameters = model.parameters()
@@ -298,7 +301,7 @@ def train(
         return loss.item()
 
     model.train()
-    history.loss = minibatch_sgd(step, len(Y), history.lr, batch_size, seed)
+    history.loss = minibatch_sgd(step, len(Y), history.lr, batch_size, seed, progress)
     return history
 
 

@@ -29,18 +29,21 @@ def check_batchnorm_run(steps, batch_size, n_examples: int) -> None:
                          f"(the data's size), not {batch_size!r}")
 
 
-def minibatch_sgd(step, n_examples: int, rates, batch_size: int, seed: int) -> list:
+def minibatch_sgd(step, n_examples: int, rates, batch_size: int, seed: int, progress=None) -> list:
     """Run ``step(t, ix, rate)`` once per rate in ``rates``; return the losses it returned.
 
     ``ix`` holds ``batch_size`` example indices drawn at random (with replacement) from
     ``range(n_examples)`` by a generator seeded with ``seed``, so a run depends on
-    nothing else.
+    nothing else. ``progress``, if given, is called as ``progress(steps done, steps,
+    loss=...)`` after every step (a notebook passes ``nnzero.progress.LiveProgress``).
     """
     generator = torch.Generator().manual_seed(seed)
     losses = []
     for t, rate in enumerate(rates):
         ix = torch.randint(0, n_examples, (batch_size,), generator=generator)
         losses.append(step(t, ix, rate))
+        if progress is not None:
+            progress(t + 1, len(rates), loss=losses[-1])
     return losses
 
 

@@ -228,11 +228,13 @@ class ManualMLP:
 
 
 @torch.no_grad()
-def train_manual(model: ManualMLP, X, Y, *, steps: int, batch_size: int = 32, lr: float = 0.1, decay_at: float = 0.5, seed: int = 0) -> list:
+def train_manual(model: ManualMLP, X, Y, *, steps: int, batch_size: int = 32, lr: float = 0.1, decay_at: float = 0.5, seed: int = 0,
+                 progress=None) -> list:
     """Minibatch SGD with only the hand-written backward (autograd is switched off).
 
     ``lr`` for the first ``decay_at`` of the steps, a tenth of it after; batches drawn
     with a generator seeded by ``seed``. Returns the training loss of every step.
+    ``progress``: called as ``progress(step, steps, loss=...)`` after every step (see :func:`minibatch_sgd`).
     """
     check_batchnorm_run(steps, batch_size, len(Y))
 
@@ -241,4 +243,4 @@ def train_manual(model: ManualMLP, X, Y, *, steps: int, batch_size: int = 32, lr
         model.sgd_step(model.backward(), rate)
         return loss.item()
 
-    return minibatch_sgd(step, len(Y), [step_decay(t, steps, lr, decay_at) for t in range(steps)], batch_size, seed)
+    return minibatch_sgd(step, len(Y), [step_decay(t, steps, lr, decay_at) for t in range(steps)], batch_size, seed, progress)

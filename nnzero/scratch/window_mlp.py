@@ -131,6 +131,7 @@ def train(
     decay_at: float = 0.5,
     decay_factor: float = 0.1,
     seed: int = 0,
+    progress=None,
 ) -> list:
     """Minibatch gradient descent on the cross-entropy, with the lecture's step decay.
 
@@ -139,13 +140,14 @@ def train(
     where the rate is ``lr`` for the first ``decay_at`` of the steps and
     ``lr * decay_factor`` after (:func:`step_decay`). Changes ``model`` in place and
     returns the minibatch loss of every step.
+    ``progress``: called as ``progress(step, steps, loss=...)`` after every step (see :func:`minibatch_sgd`).
     """
     _whole("steps", steps, low=0)
     _check_data(model, X, Y, batch_size)
     if not lr > 0 or not decay_factor > 0 or not 0 <= decay_at <= 1:
         raise ValueError(f"lr and decay_factor must be > 0 and decay_at in [0, 1], not {lr!r}, {decay_factor!r}, {decay_at!r}")
     rates = [step_decay(t, steps, lr, decay_at, decay_factor) for t in range(steps)]
-    return minibatch_sgd(lambda t, ix, rate: _sgd_step(model, X, Y, ix, rate), len(Y), rates, batch_size, seed)
+    return minibatch_sgd(lambda t, ix, rate: _sgd_step(model, X, Y, ix, rate), len(Y), rates, batch_size, seed, progress)
 
 
 def lr_sweep(
@@ -158,6 +160,7 @@ def lr_sweep(
     steps: int = 1_000,
     batch_size: int = 32,
     seed: int = 0,
+    progress=None,
 ):
     """The exponential learning-rate sweep: one training step at each of ``steps`` rates.
 
@@ -166,13 +169,14 @@ def lr_sweep(
     falls while the rate is too small to matter, fastest where it is about right, and
     blows up once it is too large. Changes ``model`` in place; returns ``(lrs, losses)``,
     two lists of floats, the rate and the minibatch loss of every step.
+    ``progress``: called as ``progress(step, steps, loss=...)`` after every step (see :func:`minibatch_sgd`).
     """
     _whole("steps", steps, low=2)
     _check_data(model, X, Y, batch_size)
     if not 0 < lr_min < lr_max:
         raise ValueError(f"need 0 < lr_min < lr_max, not lr_min={lr_min!r}, lr_max={lr_max!r}")
     lrs = torch.logspace(math.log10(lr_min), math.log10(lr_max), steps, dtype=torch.float64).tolist()
-    return lrs, minibatch_sgd(lambda t, ix, rate: _sgd_step(model, X, Y, ix, rate), len(Y), lrs, batch_size, seed)
+    return lrs, minibatch_sgd(lambda t, ix, rate: _sgd_step(model, X, Y, ix, rate), len(Y), lrs, batch_size, seed, progress)
 
 
 @torch.no_grad()

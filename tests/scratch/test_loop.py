@@ -28,6 +28,13 @@ def test_each_step_gets_its_index_a_seeded_minibatch_and_its_rate():
     assert [ix for _, ix, _ in calls] == expected  # the same seed, the same batches
 
 
+def test_progress_hears_of_every_step_with_its_loss():
+    reports = []
+    minibatch_sgd(lambda t, ix, rate: 1.0 / (t + 1), 5, [0.1] * 3, 2, 0,
+                  progress=lambda step, total, loss: reports.append((step, total, loss)))
+    assert reports == [(1, 3, 1.0), (2, 3, 0.5), (3, 3, 1 / 3)]
+
+
 def test_the_mean_loss_does_not_depend_on_the_chunk_size():
     torch.manual_seed(0)
     X, Y = torch.randn(50, 6), torch.randint(0, 6, (50,))
