@@ -161,3 +161,42 @@ class TestStepsToShrink:
         with pytest.raises(ValueError, match="between 0 and 1"):
             ex.check_steps_to_shrink(3, factor=2.0)
 
+
+
+class TestWorkedSolutions:
+    """Lesson 08's exercises: each worked solution passes its check, the stub the lesson
+    hands out gets "not answered yet" and nothing else, and every check the lesson calls
+    has a worked solution that the lesson points to."""
+
+    @pytest.mark.parametrize("check, answer, args", [
+        (ex.check_sequence_row, lambda: ex.sequence_row_solution, ()),
+        (ex.check_rnn_cell, lambda: ex.rnn_cell_solution, ()),
+        (ex.check_backprop_through_time, lambda: ex.backprop_through_time_solution, ()),
+        (ex.check_steps_to_shrink, lambda: ex.steps_to_shrink_solution(0.5, 1000), (0.5, 1000)),
+        (ex.check_steps_to_shrink, lambda: ex.steps_to_shrink_solution(0.8, 100), (0.8, 100)),
+    ])
+    def test_the_solution_passes(self, said, check, answer, args):
+        assert check(answer(), *args)
+        assert said().startswith("✓ correct")
+
+    @pytest.mark.parametrize("check, args", [
+        (ex.check_sequence_row, ()), (ex.check_rnn_cell, ()), (ex.check_backprop_through_time, ()),
+        (ex.check_steps_to_shrink, (0.5, 1000)),
+    ])
+    def test_the_stub_is_not_answered_yet(self, said, check, args):
+        assert not check(None, *args)
+        assert said() == "… not answered yet"
+
+    def test_every_check_the_lesson_uses_has_a_worked_solution(self):
+        import json
+        import re
+        from pathlib import Path
+
+        notebook = Path(__file__).resolve().parents[1] / "notebooks" / "08_makemore_rnn.ipynb"
+        code = "\n".join("".join(c["source"]) for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code")
+        used = set(re.findall(r"\b(check_\w+)\(", code))
+        assert used == {"check_sequence_row", "check_rnn_cell", "check_backprop_through_time", "check_steps_to_shrink"}
+        for name in used:
+            check = getattr(ex, name)
+            assert check.solution is not None and check.solution.__doc__, name
+            assert f"# solution({name})" in code, name

@@ -16,6 +16,7 @@ ALLOWED = {
     "budget": set(),
     "source": set(),
     "plot": set(),
+    "diagrams": set(),
     "progress": set(),
     "data": set(),
     "makemore": {"schedules", "data"},

@@ -47,7 +47,18 @@ def _cases(seed=0, input_size=5, hidden_size=7, batch=4):
     return weights, cases
 
 
-@exercise_check()
+def gru_step_solution(x, h, W_ih, W_hh, b_ih, b_hh):
+    """The input's and the state's shares of r, z and n (torch's order), each with its
+    bias; r scales the state's share of the candidate, b_hn included (torch's convention);
+    z is the share of the old h that is kept."""
+    x_r, x_z, x_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+    h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)
+    return (1 - z) * n + z * h
+
+
+@exercise_check(solution=gru_step_solution)
 def check_gru_step(gru_step) -> Verdict:
     """Exercise (10): ``gru_step(x, h, W_ih, W_hh, b_ih, b_hh)`` must return the next hidden
     state exactly as ``torch.nn.GRUCell`` computes it with those weights (gates stacked r, z, n)."""
@@ -66,8 +77,8 @@ def check_gru_step(gru_step) -> Verdict:
         if torch.allclose(got.to(D), expected, atol=1e-8):
             continue
         mistakes = [
-            (dict(reset_before_product=True), "you reset h before the product, W_hn (r * h), as Cho et al.'s paper does; "
-             "torch's convention applies r after it: r * (W_hn h + b_hn)"),
+            (dict(reset_before_product=True), "you reset h before the product, W_hn (r * h), as the final version of Cho et al.'s paper "
+             "and makemore.py do; torch's convention applies r after it: r * (W_hn h + b_hn)"),
             (dict(bias_hn_outside=True), "b_hn belongs inside the reset: r * (W_hn h + b_hn), not r * (W_hn h) + b_hn"),
             (dict(swap_z=True), "z and 1 - z are swapped: in torch, z is the share of the OLD h kept, h' = (1 - z) * n + z * h"),
         ]
@@ -81,7 +92,14 @@ def check_gru_step(gru_step) -> Verdict:
                          "h' = (1 - z) * n + z * h")
 
 
-@exercise_check()
+def gru_parameter_count_solution(input_size=64, hidden_size=128):
+    """Three blocks (r, z, n), each with an input matrix H x I, a recurrent matrix H x H
+    and two bias vectors of H (b_hn must stay apart: it sits inside the reset)."""
+    I, H = input_size, hidden_size
+    return 3 * (H * I + H * H + 2 * H)
+
+
+@exercise_check(solution=gru_parameter_count_solution)
 def check_gru_parameter_count(count, input_size: int = 64, hidden_size: int = 128) -> Verdict:
     """Exercise (10): the number of parameters of ``torch.nn.GRUCell(input_size, hidden_size)``."""
     I, H = input_size, hidden_size
@@ -100,7 +118,13 @@ def check_gru_parameter_count(count, input_size: int = 64, hidden_size: int = 12
     )
 
 
-@exercise_check()
+def gradient_through_gate_solution(z=0.9, steps=20):
+    """With z fixed and n independent of h, h' = (1 - z) * n + z * h gives dh'/dh = z:
+    each step multiplies the gradient by z, so the steps multiply to z**steps."""
+    return z**steps
+
+
+@exercise_check(solution=gradient_through_gate_solution)
 def check_gradient_through_gate(factor, z: float = 0.9, steps: int = 20) -> Verdict:
     """Exercise (10): the factor by which the direct path h' = (1 - z) * n + z * h scales a
     gradient over ``steps`` steps, when z is held at ``z`` and n does not depend on h."""

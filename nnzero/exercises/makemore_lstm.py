@@ -15,7 +15,14 @@ from nnzero.exercises import Verdict, check_number, exercise_check, verdict
 D = torch.float64
 
 
-@exercise_check()
+def lstm_parameter_count_solution(input_size=64, hidden_size=128):
+    """Four blocks (i, f, g, o), each with an input matrix H x I, a recurrent matrix
+    H x H and two bias vectors of H (torch keeps b_ih and b_hh apart)."""
+    I, H = input_size, hidden_size
+    return 4 * (H * I + H * H + 2 * H)
+
+
+@exercise_check(solution=lstm_parameter_count_solution)
 def check_lstm_parameter_count(count, input_size: int = 64, hidden_size: int = 128) -> Verdict:
     """Exercise (09): how many numbers an LSTM cell (``torch.nn.LSTMCell(input_size,
     hidden_size)``, biases included) learns."""
@@ -36,7 +43,13 @@ def check_lstm_parameter_count(count, input_size: int = 64, hidden_size: int = 1
     )
 
 
-@exercise_check()
+def memory_left_solution(forget=0.731, steps=10):
+    """With the input gate shut, c_t = f * c_{t-1}: each step keeps the fraction f, so
+    after n steps f**n of the cell state is left."""
+    return forget**steps
+
+
+@exercise_check(solution=memory_left_solution)
 def check_memory_left(fraction, forget: float = 0.731, steps: int = 10) -> Verdict:
     """Exercise (09): a unit's forget gate stays at ``forget`` for ``steps`` steps while its
     input gate is shut (i = 0). What fraction of its cell state is left at the end?"""
@@ -76,7 +89,17 @@ def _variant(x, h, c, W_ih, W_hh, b_ih, b_hh, order="ifgo", cell_update="full", 
     return h_new, c_new
 
 
-@exercise_check()
+def lstm_step_solution(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    """Side by side, [W_ih W_hh] acts on [x, h] as the two products did; the two biases
+    add up to one. Then the four blocks in torch's order i, f, g, o, as in lesson 09."""
+    W = torch.cat([W_ih, W_hh], dim=1)
+    gates = torch.cat([x, h], dim=1) @ W.T + (b_ih + b_hh)
+    i, f, g, o = gates.chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+@exercise_check(solution=lstm_step_solution)
 def check_lstm_step(step_fn) -> Verdict:
     """Exercise (09): ``step_fn(x, h, c, W_ih, W_hh, b_ih, b_hh) -> (h, c)`` computes one step
     of an LSTM cell with ``torch.nn.LSTMCell``'s weight layout (gates stacked i, f, g, o)."""

@@ -23,7 +23,17 @@ def _as_list(values):
     return [int(v) for v in values]
 
 
-@exercise_check()
+def sequence_row_solution(word, vocab, block_size):
+    """x is what the model reads: the boundary token, then the letters, padded with the
+    boundary token to block_size. y is what it must predict at each position: the letters,
+    then the boundary that ends the name, then -1 for every padded position (the loss
+    skips them)."""
+    ids = vocab.encode(word)
+    padding = block_size - len(ids) - 1
+    return [Vocab.BOUNDARY] + ids + [Vocab.BOUNDARY] * padding, ids + [Vocab.BOUNDARY] + [-1] * padding
+
+
+@exercise_check(solution=sequence_row_solution)
 def check_sequence_row(make_row) -> Verdict:
     """Exercise (08): ``make_row(word, vocab, block_size) -> (x, y)``, the input row and the
     target row that ``SequenceDataset`` stores for ``word`` (lists or 1-D tensors)."""
@@ -68,7 +78,13 @@ def _cell_case():
     return cell, x, h
 
 
-@exercise_check()
+def rnn_cell_solution(x, h, W_ih, W_hh, b_ih, b_hh):
+    """The new input and the old state, each through its matrix (stored (out, in), so
+    transposed), both biases added, squashed by tanh."""
+    return torch.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+
+
+@exercise_check(solution=rnn_cell_solution)
 def check_rnn_cell(rnn_cell) -> Verdict:
     """Exercise (08): ``rnn_cell(x, h, W_ih, W_hh, b_ih, b_hh)`` computes one step of the
     tanh RNN for a batch (x (B, I), h (B, H); the weights shaped as in ``torch.nn.RNNCell``)."""
@@ -120,7 +136,17 @@ def _bptt_case():
     return hs, W_hh, grads
 
 
-@exercise_check()
+def backprop_through_time_solution(hs, W_hh, grad_last):
+    """Start from dL/dh[T-1] and go back one step at a time. From h[t] = tanh(a[t] +
+    W_hh @ h[t-1]): first through tanh (times 1 - h[t]**2, elementwise), then through the
+    matrix (W_hh transposed). Vectors only: the Jacobian is never built."""
+    grads = [grad_last]
+    for t in range(len(hs) - 1, 0, -1):
+        grads.append(W_hh.T @ ((1 - hs[t] ** 2) * grads[-1]))
+    return torch.stack(grads[::-1])
+
+
+@exercise_check(solution=backprop_through_time_solution)
 def check_backprop_through_time(bptt) -> Verdict:
     """Exercise (08): ``bptt(hs, W_hh, grad_last) -> (T, H)`` tensor of dL/dh[t].
 
@@ -161,7 +187,13 @@ def check_backprop_through_time(bptt) -> Verdict:
     return verdict(False, f"rows {wrong} differ from autograd's (by up to {(got - expected).abs().max().item():.3g})")
 
 
-@exercise_check()
+def steps_to_shrink_solution(factor=0.5, shrink=1000.0):
+    """After k steps the norm is factor**k times its size at the prediction. Solve
+    factor**k <= 1/shrink: k >= ln(shrink) / ln(1/factor), and round up to a whole step."""
+    return math.ceil(math.log(shrink) / math.log(1 / factor))
+
+
+@exercise_check(solution=steps_to_shrink_solution)
 def check_steps_to_shrink(steps, factor: float = 0.5, shrink: float = 1000.0) -> Verdict:
     """Exercise (08): if every step back multiplies the gradient's norm by ``factor`` (< 1),
     after how many steps is it ``shrink`` times smaller? (A whole number: the first step at
