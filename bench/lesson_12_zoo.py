@@ -1,51 +1,83 @@
-"""Lesson 12's model zoo on the shipped names and on the reference names.txt.
+"""Lesson 12's model zoo: every type for the same CPU time on one thread, three seeds for the best four.
 
-Runs the zoo exactly as notebooks/12_makemore_model_zoo.ipynb does (the same
-`nnzero.studies.zoo.run_zoo` call: the same step counts, about 50 CPU seconds of
-training per type on the development machine, split seed 42, seed 3407, 11 validation
-scores per run, 1,000 samples) on each file, and prints the zoo's table for each: params,
-steps, batch, CPU ms/step, CPU seconds of training, final val and test loss, and the
-share of samples that are new names. Run it with one thread (OMP_NUM_THREADS=1), as the
-lesson was run; CPU seconds do not count time lost to other programs.
+Runs the zoo exactly as notebooks/12_makemore_model_zoo.ipynb does: the same
+`nnzero.studies.zoo.run_zoo` calls and step counts (25 CPU seconds of training per run on
+the development machine), one thread, the course's split (seed 42, each distinct name in
+one part), seed 3407 for every type, then seeds 1 and 2 for the four types with the
+lowest validation loss, 11 validation scores per run, 1,000 samples. For each file it
+prints the lesson's table: params, steps, counted MFLOPs per step, CPU seconds and ms per
+step, val and test (mean ± half the range over the seeds), the share of new names, and
+how far apart the runs' training times came out.
 
-    OMP_NUM_THREADS=1 python bench/lesson_12_zoo.py
-    OMP_NUM_THREADS=1 python bench/lesson_12_zoo.py --files shipped --json zoo.json
-    OMP_NUM_THREADS=1 python bench/lesson_12_zoo.py --types transformer
+    python bench/lesson_12_zoo.py                               # both names files
+    python bench/lesson_12_zoo.py --files shipped --json zoo.json
+    python bench/lesson_12_zoo.py --files shipped --calibrate 25  # the counts that give 25 s here
+
+`--calibrate SECONDS` is the timing pass that sets the lesson's step counts: it trains
+every type once (seed 3407) for the counts in STEPS and prints, from each whole run's CPU
+seconds per step, the counts that give each type SECONDS of training on this machine.
+CPU seconds do not count time lost to other programs, but a machine busy with other jobs
+still slows each step down (shared caches and cores), some types more than others: time
+on a quiet machine.
 """
 
 import argparse
-import json
 import time
 from pathlib import Path
 
-from common import SPLIT_SEED, add_files_argument, machine, read
-from nnzero.studies.zoo import format_table, results_to_dict, run_zoo
+import torch
+from common import add_files_argument, machine, read
+from nnzero.makemore.models import REGISTRY, build_model, default_config
+from nnzero.makemore.data import sequence_splits
+from nnzero.makemore.training import recommended_train_config
+from nnzero.studies.runs import save_runs
+from nnzero.studies.zoo import format_table, rescale_steps, run_zoo, step_cost
 
 # The lesson's settings cell (full run): training steps per type, fixed in advance.
-STEPS = {"bigram": 90_000, "mlp": 10_700, "wavenet": 3_000, "rnn": 18_500, "lstm": 7_500, "gru": 8_500, "transformer": 1_600}
-SEED, EVALUATIONS, NUM_SAMPLES = 3407, 11, 1_000
+STEPS = {"bigram": 24_880, "mlp": 5_000, "wavenet": 1_310, "rnn": 7_660, "lstm": 3_280, "gru": 3_770, "transformer": 630}
+SEED, MORE_SEEDS, TOP = 3407, (1, 2), 4
+EVALUATIONS, NUM_SAMPLES, COST_BATCHES = 11, 1_000, 20
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_files_argument(parser)
     parser.add_argument("--types", nargs="+", choices=list(STEPS), default=list(STEPS),
-                        help="only these types (each trains from the same seed, so its row does not depend on the others)")
-    parser.add_argument("--json", type=Path, help="also write the results (without samples) to this file")
+                        help="only these types (each run starts from its own seed, so its row does not depend on the others)")
+    parser.add_argument("--calibrate", type=float, metavar="SECONDS",
+                        help="one seed only; print the step counts that give each type SECONDS of training here")
+    parser.add_argument("--json", type=Path, help="also write every run (plain JSON, nnzero.studies.runs) to this file")
     args = parser.parse_args(argv)
+    torch.set_num_threads(1)
     steps = {name: STEPS[name] for name in args.types}
 
     print(machine())
-    records = {}
+    runs = []
     for name in args.files:
         words = read(name)
-        start = time.perf_counter()
-        zoo = run_zoo(steps, words=words, split_seed=SPLIT_SEED, seed=SEED, evaluations=EVALUATIONS, num_samples=NUM_SAMPLES)
-        print(f"\n{name}: {len(words):,} lines; the zoo took {time.perf_counter() - start:.0f} s by the wall clock")
-        print(format_table(zoo.results), flush=True)
-        records[name] = results_to_dict(zoo.results)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        zoo = run_zoo(steps, seeds=[SEED], words=words, evaluations=EVALUATIONS, num_samples=NUM_SAMPLES)
+        file_runs = zoo.runs
+        if args.calibrate:
+            print(f"\n{name}: the counts for {args.calibrate:g} CPU seconds:", rescale_steps(file_runs, args.calibrate))
+        else:
+            top = [run.label for run in sorted(file_runs, key=lambda run: run.val)[:TOP]]
+            more = run_zoo({label: steps[label] for label in top}, seeds=MORE_SEEDS, words=words,
+                           evaluations=EVALUATIONS, num_samples=NUM_SAMPLES)
+            file_runs = file_runs + more.runs
+        _, _, (train_data, _, _) = sequence_splits(words, dedupe=True)
+        costs = {label: step_cost(build_model(label, default_config(label, len(zoo.vocab), train_data.block_size)),
+                                  train_data, recommended_train_config(label), batches=COST_BATCHES, seed=SEED)
+                 for label in steps if label in REGISTRY}
+        print(f"\n{name}: {len(words):,} lines; {time.process_time() - cpu_start:.0f} CPU seconds, "
+              f"{time.perf_counter() - start:.0f} s by the wall clock")
+        print(format_table(file_runs, costs), flush=True)
+        for run in file_runs:
+            run.settings["file"] = name
+            run.extra.pop("samples")
+        runs += file_runs
     if args.json:
-        args.json.write_text(json.dumps(records, indent=1))
+        save_runs(args.json, runs)
 
 
 if __name__ == "__main__":

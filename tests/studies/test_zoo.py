@@ -1,19 +1,20 @@
 """nnzero.studies.zoo: every type trained under one budget, on a tiny word list."""
 
-import json
 import math
 
 import pytest
 
 from nnzero.makemore.data import SequenceDataset, Vocab, split_words
-from nnzero.makemore.models import REGISTRY, build_model, default_config
+from nnzero.makemore.models import build_model, default_config
 from nnzero.makemore.training import recommended_train_config
-from nnzero.studies.zoo import format_table, median_step_seconds, results_to_dict, run_zoo, steps_for_seconds
+from nnzero.studies.runs import Run, load_runs, save_runs
+from nnzero.studies.zoo import format_table, median_step_seconds, rescale_steps, run_zoo, step_cost, time_spread
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
          "ella", "avery", "scarlett", "grace", "chloe", "lily", "aria", "zoey", "nora", "layla",
          "riley", "zoe", "hannah", "lillian", "addison", "natalie", "luna", "savannah", "brooklyn", "leah"]
 STEPS = {"bigram": 30, "gru": 12, "transformer": 8}
+BLOCK_SIZE = max(map(len, WORDS)) + 1
 
 
 @pytest.fixture(scope="module")
@@ -21,77 +22,144 @@ def zoo():
     return run_zoo(STEPS, words=WORDS, evaluations=4, num_samples=20)
 
 
+def run(label, seed, steps, cpu_seconds):
+    return Run(label=label, seed=seed, steps=steps, val=2.0, best_val=2.0, cpu_seconds=cpu_seconds)
+
+
 def test_every_type_is_trained_for_its_own_step_count(zoo):
-    assert list(zoo.results) == list(STEPS) == list(zoo.models)
-    for name, result in zoo.results.items():
-        assert result.steps == STEPS[name] == result.history.step
-        assert result.val_curve[0][0] == 0 and result.val_curve[-1][0] == STEPS[name]
-        steps, seconds, losses = zip(*result.val_curve)
-        assert list(steps) == sorted(set(steps)) and list(seconds) == sorted(seconds)
+    assert [(r.label, r.seed) for r in zoo.runs] == [(name, 3407) for name in STEPS]
+    assert list(zoo.models) == [(name, 3407) for name in STEPS]
+    for result in zoo.runs:
+        assert result.steps == STEPS[result.label] == result.settings["train"]["max_steps"]
+        steps, seconds, losses = zip(*result.curve)
+        assert steps[0] == 0 and steps[-1] == result.steps and list(steps) == sorted(set(steps))
+        assert list(seconds) == sorted(seconds) and seconds[0] == 0 and seconds[-1] == pytest.approx(result.cpu_seconds)
         assert result.val == losses[-1]
-        assert result.ms_per_step == pytest.approx(1000 * result.train_seconds / result.steps)
-        assert seconds[0] == 0 and seconds[-1] == pytest.approx(result.train_seconds)
+        assert result.wall_seconds > 0
 
 
 def test_step_zero_scores_a_fresh_model_near_uniform_guessing(zoo):
-    vocab_size = len(zoo.vocab)
+    first = {r.label: r.curve[0][2] for r in zoo.runs}
     for name in ("gru", "transformer"):  # the bigram's table starts at zero: exactly uniform
-        assert abs(zoo.results[name].val_curve[0][2] - math.log(vocab_size)) < 0.5
-    assert zoo.results["bigram"].val_curve[0][2] == pytest.approx(math.log(vocab_size), abs=1e-4)
+        assert abs(first[name] - math.log(len(zoo.vocab))) < 0.5
+    assert first["bigram"] == pytest.approx(math.log(len(zoo.vocab)), abs=1e-4)
 
 
 def test_training_lowers_the_validation_loss(zoo):
-    for result in zoo.results.values():
-        assert result.val < result.val_curve[0][2]
+    for result in zoo.runs:
+        assert result.val < result.curve[0][2]
 
 
-def test_params_and_batch_are_those_of_the_default_model_and_recommended_config(zoo):
-    block_size = max(map(len, WORDS)) + 1
-    for name, result in zoo.results.items():
-        model = build_model(name, default_config(name, len(zoo.vocab), block_size))
-        assert result.params == sum(p.numel() for p in model.parameters())
-    assert zoo.results["bigram"].batch_size == 256 and zoo.results["gru"].batch_size == 32
+def test_params_and_settings_are_those_of_the_default_model_and_recommended_config(zoo):
+    for result in zoo.runs:
+        model = build_model(result.label, default_config(result.label, len(zoo.vocab), BLOCK_SIZE))
+        assert result.extra["params"] == sum(p.numel() for p in model.parameters())
+        assert result.settings["model"]["block_size"] == BLOCK_SIZE and result.settings["dedupe"] is True
+    batch = {r.label: r.settings["train"]["batch_size"] for r in zoo.runs}
+    assert batch["bigram"] == 256 and batch["gru"] == 32 and batch["transformer"] == 64
 
 
 def test_new_share_counts_samples_found_in_no_split(zoo):
     known = set(WORDS)
-    for result in zoo.results.values():
-        assert len(result.samples) == 20
-        assert result.new_share == sum(s not in known for s in result.samples) / 20
-    assert zoo.splits == split_words(WORDS, seed=42)
+    for result in zoo.runs:
+        samples = result.extra["samples"]
+        assert len(samples) == 20
+        assert result.extra["new_share"] == sum(s not in known for s in samples) / 20
 
 
-def test_dedupe_puts_each_distinct_word_in_one_split_only():
+def test_the_split_is_the_courses_unless_told_otherwise(zoo):
     doubled = WORDS + WORDS[:10]  # ten words listed twice, as a name given to both sexes is
-    zoo = run_zoo({"bigram": 5}, words=doubled, dedupe=True, evaluations=2, num_samples=5)
-    assert zoo.splits == split_words(doubled, seed=42, dedupe=True)
-    parts = [set(part) for part in zoo.splits]
+    assert zoo.splits == split_words(WORDS, seed=42, dedupe=True)
+    deduped = run_zoo({"bigram": 5}, words=doubled, evaluations=2, num_samples=5)
+    parts = [set(part) for part in deduped.splits]
     assert sum(map(len, parts)) == len(set(doubled)) == len(WORDS)
     assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
+    as_given = run_zoo({"bigram": 5}, words=doubled, dedupe=False, evaluations=2, num_samples=5)
+    assert as_given.splits == split_words(doubled, seed=42)
 
 
 def test_a_second_run_gives_the_same_numbers(zoo):
     again = run_zoo(STEPS, words=WORDS, evaluations=4, num_samples=20)
-    for name, result in zoo.results.items():
-        other = again.results[name]
-        assert [loss for *_, loss in other.val_curve] == [loss for *_, loss in result.val_curve]
-        assert (other.test, other.samples) == (result.test, result.samples)
+    for result, other in zip(zoo.runs, again.runs):
+        assert [loss for *_, loss in other.curve] == [loss for *_, loss in result.curve]
+        assert (other.test, other.extra["samples"]) == (result.test, result.extra["samples"])
 
 
-def test_another_seed_gives_other_numbers(zoo):
-    other = run_zoo({"gru": 12}, words=WORDS, seed=1, evaluations=2, num_samples=20)
-    assert other.results["gru"].test != zoo.results["gru"].test
+def test_each_seed_is_a_run_of_its_own(zoo):
+    seeds = run_zoo({"gru": 12}, seeds=[1, 2], words=WORDS, evaluations=2, num_samples=20)
+    assert [(r.label, r.seed) for r in seeds.runs] == [("gru", 1), ("gru", 2)]
+    tests = {r.seed: r.test for r in seeds.runs}
+    assert len({tests[1], tests[2], zoo.runs[1].test}) == 3
+    alone = run_zoo({"gru": 12}, seeds=[2], words=WORDS, evaluations=2, num_samples=20)
+    assert alone.runs[0].test == tests[2]  # a run does not depend on the runs before it
 
 
-def test_table_and_plain_data(zoo):
-    table = format_table(zoo.results)
-    assert table.splitlines()[0].split()[:2] == ["type", "params"]
-    for name, result in zoo.results.items():
-        assert any(line.startswith(name) and f"{result.test:.4f}" in line for line in table.splitlines())
-    data = json.loads(json.dumps(results_to_dict(zoo.results)))
-    assert set(data) == set(STEPS)
-    assert data["gru"]["test"] == zoo.results["gru"].test
-    assert "samples" not in data["gru"] and data["gru"]["ms_per_step"] > 0
+def test_progress_gets_a_reporter_for_each_run_titled_by_type_and_seed():
+    seen = {}
+
+    def reporter_for(title):
+        seen[title] = []
+        return lambda step, total, loss=None, val=None: seen[title].append((step, total))
+
+    run_zoo({"bigram": 6, "rnn": 4}, seeds=[0, 1], words=WORDS, evaluations=2, num_samples=2, progress=reporter_for)
+    assert list(seen) == ["bigram, seed 0", "bigram, seed 1", "rnn, seed 0", "rnn, seed 1"]
+    assert seen["rnn, seed 1"][-1] == (4, 4) and seen["bigram, seed 0"][-1] == (6, 6)
+
+
+def test_runs_are_plain_data(zoo, tmp_path):
+    save_runs(tmp_path / "zoo.json", zoo.runs)
+    assert load_runs(tmp_path / "zoo.json") == zoo.runs
+
+
+def test_table_gives_each_type_once_with_mean_and_spread_over_its_seeds(zoo):
+    repeats = run_zoo({"gru": 12}, seeds=[1, 2], words=WORDS, evaluations=2, num_samples=20).runs
+    runs = zoo.runs + repeats
+    lines = format_table(runs).splitlines()
+    assert lines[0].split()[:3] == ["type", "params", "steps"]
+    rows = {line.split()[0]: line for line in lines[2:-1]}
+    assert list(rows) == list(STEPS)
+    assert f"{zoo.runs[0].test:.4f}" in rows["bigram"] and "±" not in rows["bigram"]
+    gru_tests = [r.test for r in runs if r.label == "gru"]
+    mean, half = sum(gru_tests) / 3, (max(gru_tests) - min(gru_tests)) / 2
+    assert f"{mean:.4f} ± {half:.4f}" in rows["gru"] and rows["gru"].split()[3] == "3" and rows["bigram"].split()[3] == "1"
+    gru_seconds = [r.cpu_seconds for r in runs if r.label == "gru"]
+    assert f"{sum(gru_seconds) / 3:.1f} ± {(max(gru_seconds) - min(gru_seconds)) / 2:.1f}" in rows["gru"]
+    shortest, longest, spread = time_spread(runs)
+    assert lines[-1].endswith(f"{shortest:.1f} to {longest:.1f} s (the longest {spread:.1%} over the shortest)")
+    costs = {name: step_cost(zoo.models[name, 3407], SequenceDataset(WORDS, zoo.vocab, BLOCK_SIZE),
+                             recommended_train_config(name), batches=1) for name in STEPS}
+    assert "MFLOP/step" in format_table(runs, costs).splitlines()[0]
+
+
+def test_rescale_steps_fits_each_type_to_the_budget_from_its_whole_runs():
+    runs = [run("mlp", 0, 1000, 4.0), run("mlp", 1, 1000, 6.0), run("rnn", 0, 3000, 5.0)]
+    assert rescale_steps(runs, 10) == {"mlp": 2000, "rnn": 6000}
+    assert rescale_steps(runs, 10, round_to=700) == {"mlp": 2100, "rnn": 6300}
+    assert rescale_steps(runs, 0.001) == {"mlp": 10, "rnn": 10}  # never below one round_to
+    with pytest.raises(ValueError, match="seconds must be > 0"):
+        rescale_steps(runs, 0)
+    with pytest.raises(ValueError, match="no CPU time measured"):
+        rescale_steps([run("mlp", 0, 10, None)], 5)
+
+
+def test_time_spread_is_the_longest_over_the_shortest():
+    assert time_spread([run("a", 0, 1, 20.0), run("b", 0, 1, 21.0), run("c", 0, 1, 20.5)]) == (20.0, 21.0, 0.05)
+
+
+def test_step_cost_counts_six_flops_per_weight_and_token_in_dense_layers():
+    vocab = Vocab.from_words(WORDS)
+    data = SequenceDataset(WORDS, vocab, BLOCK_SIZE)
+    mlp = build_model("mlp", default_config("mlp", len(vocab), BLOCK_SIZE))
+    before = {k: v.clone() for k, v in mlp.state_dict().items()}
+    cost = step_cost(mlp, data, recommended_train_config("mlp"), batches=3)
+    dense = mlp.hidden.weight.numel() + mlp.head.weight.numel()  # forward 2, backward 4 per weight and token
+    assert cost.flops == pytest.approx(6 * dense * cost.tokens)
+    assert all((before[k] == v).all() for k, v in mlp.state_dict().items())
+    assert 32 * 2 <= cost.tokens <= 32 * BLOCK_SIZE and cost.operations > 10
+    bigram = build_model("bigram", default_config("bigram", len(vocab), BLOCK_SIZE))
+    assert step_cost(bigram, data, recommended_train_config("bigram"), batches=2).flops == 0  # a table lookup
+    with pytest.raises(ValueError, match="batches must be a whole number >= 1"):
+        step_cost(mlp, data, recommended_train_config("mlp"), batches=0)
 
 
 def test_bad_arguments_are_refused_with_the_reason():
@@ -99,22 +167,14 @@ def test_bad_arguments_are_refused_with_the_reason():
         run_zoo({"gpt": 10}, words=WORDS)
     with pytest.raises(ValueError, match="steps\\['mlp'\\] must be a whole number >= 1"):
         run_zoo({"mlp": 0}, words=WORDS)
-    with pytest.raises(ValueError, match="seconds must be > 0"):
-        steps_for_seconds(0, words=WORDS)
-
-
-def test_steps_for_seconds_gives_a_round_count_for_each_type():
-    counts = steps_for_seconds(0.5, types=["bigram", "rnn"], words=WORDS, timing_steps=5)
-    assert list(counts) == ["bigram", "rnn"]
-    assert all(isinstance(n, int) and n >= 10 and n % 10 == 0 for n in counts.values())
-    assert set(REGISTRY) >= set(counts)
+    with pytest.raises(ValueError, match="seeds must be one or more different seeds"):
+        run_zoo({"mlp": 5}, seeds=[1, 1], words=WORDS)
 
 
 def test_median_step_seconds_times_a_copy_and_leaves_the_model_alone():
     vocab = Vocab.from_words(WORDS)
-    block_size = max(map(len, WORDS)) + 1
-    data = SequenceDataset(WORDS, vocab, block_size)
-    model = build_model("gru", default_config("gru", len(vocab), block_size))
+    data = SequenceDataset(WORDS, vocab, BLOCK_SIZE)
+    model = build_model("gru", default_config("gru", len(vocab), BLOCK_SIZE))
     before = {k: v.clone() for k, v in model.state_dict().items()}
     ticks = iter(range(100))
     seconds = median_step_seconds(model, data, recommended_train_config("gru"), steps=5, clock=lambda: next(ticks))
