@@ -1,117 +1,173 @@
-"""The exercise checks of lesson 11: right answers pass, the usual wrong answers fail with
-a reason that says what to fix."""
+"""The exercise checks of lesson 11: every worked solution passes, the stub the lesson hands
+out is "not answered yet", and the usual wrong answers fail with a reason that says what
+to fix, never with the answer."""
 
+import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 import torch
-import torch.nn.functional as F
 
+from nnzero.exercises import NOT_ANSWERED, solution
 from nnzero.exercises import makemore_transformer as ex
-from nnzero.makemore.models import ModelConfig
-from nnzero.makemore.models.transformer import Block
+from nnzero.makemore.models import ModelConfig, build_model
 
 
-class TestRunningMean:
-    def test_triangular_matrix_passes(self, said):
-        def average_past(x):
-            T = x.shape[1]
-            tril = torch.ones(T, T, dtype=x.dtype).tril()
-            return (tril / tril.sum(1, keepdim=True)) @ x
+def distance(T):
+    """distance[t, s] = t - s."""
+    t = torch.arange(T, dtype=torch.float64)
+    return t.view(-1, 1) - t.view(1, -1)
 
-        assert ex.check_running_mean(average_past)
+
+def stub(*args):
+    raise NotImplementedError("your code here")
+
+
+class TestRecencyScores:
+    def test_the_solution_passes(self, said):
+        assert ex.check_recency_scores(ex.recency_scores_solution)
         assert said().startswith("✓ correct")
 
-    def test_masked_softmax_passes(self):
-        def average_past(x):
-            T = x.shape[1]
-            scores = torch.zeros(T, T, dtype=x.dtype).masked_fill(torch.ones(T, T).triu(1).bool(), float("-inf"))
-            return scores.softmax(-1) @ x
+    def test_a_constant_per_row_changes_nothing(self):
+        assert ex.check_recency_scores(lambda T: ex.recency_scores_solution(T) + torch.arange(T).view(-1, 1) * 3.0)
 
-        assert ex.check_running_mean(average_past)
+    def test_the_weights_are_the_ones_asked_for(self):
+        weights = ex.recency_scores_solution(5).softmax(dim=-1)
+        assert weights[4, 3] / weights[4, 4] == pytest.approx(0.5)
+        assert weights[4, 0] / weights[4, 1] == pytest.approx(0.5)
+        assert torch.equal(weights.triu(1), torch.zeros(5, 5))
 
     @pytest.mark.parametrize(
         "fn, reason",
         [
-            (lambda x: x.cumsum(1), "running sum"),
-            (lambda x: x.flip(1).cumsum(1).flip(1) / torch.arange(x.shape[1], 0, -1, dtype=x.dtype).view(1, -1, 1), "future"),
-            (lambda x: x.mean(1, keepdim=True).expand_as(x), "whole sequence"),
-            (lambda x: x[:, :3], "shape"),
-            (lambda x: 1 / 0, "ZeroDivisionError"),
-            (lambda x: 2 * x, "differs"),
+            (lambda T: ex.recency_scores_solution(T).softmax(dim=-1), "weights themselves"),
+            (lambda T: -math.log(2) * distance(T).abs(), "future"),
+            (lambda T: (math.log(2) * distance(T)).masked_fill(distance(T) < 0, -math.inf), "older positions"),
+            (lambda T: ex.recency_scores_solution(T) / math.log(2), "multiplied by 0.368"),
+            (lambda T: torch.full((T, T), math.nan), "nan"),
+            (lambda T: torch.zeros(T, T + 1), "shape"),
+            (lambda T: 1 / 0, "ZeroDivisionError"),
         ],
     )
     def test_typical_mistakes_are_explained(self, said, fn, reason):
-        assert not ex.check_running_mean(fn)
+        assert not ex.check_recency_scores(fn)
         assert reason in said()
 
 
-class TestScoreStd:
-    def test_sqrt_head_size_passes(self, said):
-        assert ex.check_score_std(math.sqrt(32))
-        assert ex.check_score_std(4.0, head_size=16)
+class TestInitScoreStd:
+    def test_the_solution_passes(self, said):
+        assert ex.check_init_score_std(ex.init_score_std_solution())
         assert said().startswith("✓ correct")
 
-    def test_the_answer_is_what_sampling_gives(self):
-        g = torch.Generator().manual_seed(0)
-        q, k = torch.randn(2, 200_000, 32, generator=g)
-        measured = (q * k).sum(-1).std().item()
-        assert abs(measured - math.sqrt(32)) < 0.05
-
-    @pytest.mark.parametrize("answer, reason", [(32, "variance"), (1.0, "AFTER"), (1 / math.sqrt(32), "grows"), (3.0, "add up"), (None, "… not answered yet")])
-    def test_typical_mistakes_are_explained(self, said, answer, reason):
-        assert not ex.check_score_std(answer)
-        assert reason in said()
-
-
-class TestBlockParameters:
-    @pytest.mark.parametrize("n_embd", [64, 48, 32])
-    def test_the_package_block_count_passes(self, n_embd):
-        block = Block(ModelConfig(vocab_size=27, block_size=16, n_embd=n_embd, n_head=4))
-        assert ex.check_block_parameters(sum(p.numel() for p in block.parameters()), n_embd=n_embd)
+    def test_a_measurement_on_a_fresh_model_passes(self):
+        torch.manual_seed(0)
+        model = build_model("transformer", ModelConfig(vocab_size=27, block_size=16, n_layer=4, n_head=4, n_embd=64, dropout=0.1))
+        attn = model.blocks[0].attn
+        with torch.no_grad():
+            x = model.blocks[0].ln_1(torch.randn(256, 16, 64))
+            q, k, _ = (t.view(256, 16, 4, 16).transpose(1, 2) for t in attn.qkv(x).split(64, dim=2))
+            measured = ((q @ k.transpose(-2, -1)) / 4).std().item()
+        assert ex.check_init_score_std(measured)
 
     @pytest.mark.parametrize(
         "answer, reason",
-        [(12 * 64 * 64, "biases"), (49_984 - 256, "LayerNorms"), (49_984 - 64 * 64 - 64, "output projection"), (49_984 - 6 * 64 * 64 - 3 * 64, "4 x n_embd"), (1000, "every Linear"), ("many", "whole number")],
+        [(0.16, "one entry of q"), (0.1024, "before dividing"), (0.0256**2, "variance"), (0.02, "weights' standard deviation"),
+         (1.0, "much smaller"), (0.05, "find var(q_j)"), ("small", "as a number"), (None, NOT_ANSWERED)],
     )
     def test_typical_mistakes_are_explained(self, said, answer, reason):
-        assert not ex.check_block_parameters(answer, n_embd=64)
+        assert not ex.check_init_score_std(answer)
         assert reason in said()
 
 
-def _attention(scale=True, mask="lower", dim=-1):
-    def attend(q, k, v):
-        hs, T = q.shape[-1], q.shape[-2]
-        scores = q @ k.transpose(-2, -1) / (math.sqrt(hs) if scale else 1)
-        keep = torch.ones(T, T, dtype=torch.bool).tril()
-        if mask == "upper":
-            keep = keep.T
-        if mask is not None:
-            scores = scores.masked_fill(~keep, float("-inf"))
-        return scores.softmax(dim=dim) @ v
-
-    return attend
-
-
-class TestCausalAttention:
-    def test_correct_head_passes(self, said):
-        assert ex.check_causal_attention(_attention())
-        assert ex.check_causal_attention(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True))
+class TestModelParameters:
+    @pytest.mark.parametrize("n_layer, n_embd, n_head", [(6, 48, 6), (4, 64, 4), (2, 32, 1)])
+    def test_the_solution_is_the_package_models_count(self, said, n_layer, n_embd, n_head):
+        model = build_model("transformer", ModelConfig(vocab_size=27, block_size=16, n_layer=n_layer, n_embd=n_embd, n_head=n_head))
+        count = ex.model_parameters_solution(n_layer, n_embd, 27, 16)
+        assert count == model.num_parameters()
+        assert ex.check_model_parameters(count, n_layer=n_layer, n_embd=n_embd, vocab_size=27, block_size=16)
         assert said().startswith("✓ correct")
 
     @pytest.mark.parametrize(
-        "attend, reason",
+        "mistake, reason",
         [
-            (_attention(scale=False), "sqrt(head_size) before"),
-            (_attention(mask=None), "mask the future"),
-            (_attention(mask="upper"), "upside down"),
-            (_attention(dim=-2), "last dimension"),
-            (lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1 / q.shape[-1]), "SQUARE ROOT"),
-            (lambda q, k, v: v[:, :, :2], "shape"),
-            (lambda q, k, v: q @ k, "RuntimeError"),
-            (lambda q, k, v: v, "differs"),
+            (-16 * 48, "position embedding"),
+            (-2 * 48, "final LayerNorm"),
+            (+27, "no bias"),
+            (-5 * (12 * 48 * 48 + 13 * 48), "6 blocks"),
+            (-6 * 13 * 48, "weight matrices only"),
+            (-6 * 4 * 48, "two LayerNorms"),
+            (-6 * (48 * 48 + 48), "output projection"),
+            (+1, "list the embeddings"),
         ],
     )
-    def test_typical_mistakes_are_explained(self, said, attend, reason):
-        assert not ex.check_causal_attention(attend)
+    def test_typical_mistakes_are_explained(self, said, mistake, reason):
+        assert not ex.check_model_parameters(ex.model_parameters_solution() + mistake)
         assert reason in said()
+
+    def test_a_fraction_or_no_answer_is_not_a_count(self, said):
+        assert not ex.check_model_parameters(1000.5)
+        assert "whole number" in said()
+        assert not ex.check_model_parameters(None)
+        assert said() == NOT_ANSWERED
+
+
+class TestPackedMask:
+    def test_the_solution_passes(self, said):
+        assert ex.check_packed_mask(ex.packed_mask_solution)
+        assert said().startswith("✓ correct")
+
+    def test_zeros_and_ones_pass_too(self):
+        assert ex.check_packed_mask(lambda segment: ex.packed_mask_solution(segment).long())
+
+    def test_the_mask_keeps_each_name_to_itself_and_its_past(self):
+        mask = ex.packed_mask_solution(torch.tensor([0, 0, 1, 1, 1]))
+        expected = torch.tensor([[1, 0, 0, 0, 0], [1, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 1, 1, 0], [0, 0, 1, 1, 1]]).bool()
+        assert torch.equal(mask, expected)
+
+    @pytest.mark.parametrize(
+        "fn, reason",
+        [
+            (lambda s: torch.ones(len(s), len(s), dtype=torch.bool).tril(), "causal mask alone"),
+            (lambda s: s.view(-1, 1) == s.view(1, -1), "its future included"),
+            (lambda s: ex.packed_mask_solution(s).T, "transposed or inverted"),
+            (lambda s: ~ex.packed_mask_solution(s), "transposed or inverted"),
+            (lambda s: ex.packed_mask_solution(s).float() * 2, "boolean tensor"),
+            (lambda s: ex.packed_mask_solution(s)[:-1], "shape"),
+            (lambda s: ex.packed_mask_solution(s) & (torch.arange(len(s)) > 0), "entries are wrong"),
+            (lambda s: s.view(2, -1), "RuntimeError"),
+        ],
+    )
+    def test_typical_mistakes_are_explained(self, said, fn, reason):
+        assert not ex.check_packed_mask(fn)
+        assert reason in said()
+
+
+@pytest.mark.parametrize("check", [ex.check_recency_scores, ex.check_packed_mask])
+def test_a_function_stub_is_not_answered_yet_and_nothing_else(said, check):
+    assert not check(stub)
+    assert said() == NOT_ANSWERED
+
+
+def test_no_check_prints_the_right_answer(said):
+    ex.check_init_score_std(0.05)
+    ex.check_init_score_std(0.16)
+    ex.check_model_parameters(1000)
+    ex.check_model_parameters(ex.model_parameters_solution() - 96)
+    printed = said()
+    assert "0.0256" not in printed and f"{ex.model_parameters_solution():,}" not in printed
+    assert str(ex.model_parameters_solution()) not in printed
+
+
+def test_every_check_the_lesson_uses_has_a_worked_solution():
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "11_makemore_transformer.ipynb"
+    code = "\n".join("".join(c["source"]) for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code")
+    used = set(re.findall(r"\b(check_\w+)\(", code))
+    assert used == {"check_recency_scores", "check_init_score_std", "check_model_parameters", "check_packed_mask"}
+    for name in used:
+        check = getattr(ex, name)
+        assert check.solution is not None and check.solution.__doc__, name
+        assert f"# solution({name})" in code
+        assert solution(check).code.strip()

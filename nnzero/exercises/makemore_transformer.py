@@ -1,16 +1,15 @@
 """Checks for the exercises of lesson 11 (the Transformer). Each prints one verdict line
-and returns a Verdict (true when right).
+and returns a Verdict (true when right); ``solution(check)`` shows a worked solution.
 
-    check_running_mean(average_past)        the averaging-with-a-mask trick, as one matrix multiply
-    check_score_std(std, head_size=32)      how large q . k is before the 1/sqrt(head size) scale
-    check_block_parameters(count, n_embd)   the parameters of one pre-norm Transformer block
-    check_causal_attention(attend)          one head of causal self-attention from q, k and v
+    check_recency_scores(recency_scores)       scores whose masked softmax halves the weight per step back
+    check_init_score_std(std)                  how large a head's scaled scores are at initialisation
+    check_model_parameters(count, ...)         the parameters of a Transformer of another shape
+    check_packed_mask(packed_mask)             the attention mask for several names packed in one row
 """
 
 import math
 
 import torch
-import torch.nn.functional as F
 
 from nnzero.exercises import Verdict, check_number, exercise_check, verdict
 
@@ -19,107 +18,170 @@ D = torch.float64
 
 def _learner_result(fn, args, what):
     try:
-        return torch.as_tensor(fn(*args), dtype=D), None
+        return torch.as_tensor(fn(*args)), None
     except Exception as error:  # the learner's code: report, don't crash the lesson
         return None, f"your function raised {type(error).__name__}: {error}; it should return {what}"
 
 
-@exercise_check()
-def check_running_mean(average_past) -> Verdict:
-    """Exercise: ``average_past(x)`` takes x of shape (B, T, C) and returns, at every
-    position t, the mean of x over positions 0..t (the past and the present)."""
-    g = torch.Generator().manual_seed(0)
-    x = torch.randn(3, 7, 5, generator=g, dtype=D)
-    expected = x.cumsum(dim=1) / torch.arange(1, 8, dtype=D).view(1, 7, 1)
-    got, error = _learner_result(average_past, (x.clone(),), "a (3, 7, 5) tensor")
-    if error:
-        return verdict(False, error)
-    if got.shape != x.shape:
-        return verdict(False, f"the result should have x's shape (3, 7, 5), not {tuple(got.shape)}")
-    if torch.allclose(got, expected, atol=1e-10):
-        return verdict(True, "position t holds the mean of positions 0..t: a lower-triangular matrix with rows summing to 1, times x")
-    if torch.allclose(got, x.cumsum(dim=1), atol=1e-10):
-        return verdict(False, "that is the running sum; divide row t of the triangular matrix by t + 1 so each row sums to 1")
-    future = x.flip(1).cumsum(dim=1).flip(1) / torch.arange(7, 0, -1, dtype=D).view(1, 7, 1)
-    if torch.allclose(got, future, atol=1e-10):
-        return verdict(False, "that averages the future (positions t..T-1): use the lower triangle (torch.tril), not the upper")
-    if torch.allclose(got, x.mean(dim=1, keepdim=True).expand_as(x), atol=1e-10):
-        return verdict(False, "every position got the mean of the whole sequence: mask out the positions after t")
-    return verdict(False, f"it differs from the running mean by up to {(got - expected).abs().max().item():.3g}")
+# Worked solutions: plain torch, as a learner writes them.
 
 
-@exercise_check()
-def check_score_std(std, head_size: int = 32) -> Verdict:
-    """Exercise: q and k have ``head_size`` independent N(0, 1) entries; the standard
-    deviation of their dot product q . k (before any scaling)."""
-    right = math.sqrt(head_size)
+def recency_scores_solution(T):
+    """Position t should give position s <= t a weight proportional to 2^-(t - s). The
+    softmax turns a score into e^score, so the score is the log of the weight we want,
+    -(t - s) ln 2; any constant per row cancels in the normalisation. The future gets
+    -inf, which the softmax turns into 0. (ALiBi, Press, Smith and Lewis 2021, adds such
+    a linear penalty on distance to the learned scores, with a different slope per head.)"""
+    t = torch.arange(T)
+    distance = t.view(-1, 1) - t.view(1, -1)  # distance[t, s] = t - s
+    return (-math.log(2) * distance).masked_fill(distance < 0, float("-inf"))
+
+
+def init_score_std_solution():
+    """One entry of q is q_j = sum_i x_i W_ji over the 64 inputs: 64 products of an x_i
+    (variance 1) and a weight (variance 0.02^2), so var(q_j) = 64 * 0.0004 = 0.0256, and
+    the same for k_j. q . k sums 16 products q_j k_j, each of variance 0.0256^2 (q and k
+    taken as independent), so var(q . k) = 16 * 0.0256^2, and dividing by sqrt(16)
+    leaves 0.0256^2: the scaled score's standard deviation is 0.0256. Scores that small
+    make the softmax nearly uniform: at initialisation every position averages its past,
+    as in section 1, and training has to grow the scores."""
+    var_q = 64 * 0.02**2
+    return math.sqrt(16 * var_q**2 / 16)
+
+
+def model_parameters_solution(n_layer=6, n_embd=48, vocab_size=27, block_size=16):
+    """Count layer by layer (the head count does not matter: the heads split n_embd):
+    embeddings: vocab_size x C tokens + block_size x C positions;
+    one block: qkv C x 3C + 3C, proj C x C + C, MLP C x 4C + 4C and 4C x C + C, two
+    LayerNorms 2 x 2C, which is 12 C^2 + 13 C;
+    then the final LayerNorm 2C and the head C x vocab_size (no bias)."""
+    C = n_embd
+    embeddings = vocab_size * C + block_size * C
+    block = (C * 3 * C + 3 * C) + (C * C + C) + (C * 4 * C + 4 * C) + (4 * C * C + C) + 2 * 2 * C
+    return embeddings + n_layer * block + 2 * C + C * vocab_size
+
+
+def packed_mask_solution(segment):
+    """Position t may read position s when s comes no later (s <= t: the causal mask) and
+    belongs to the same name (segment[s] == segment[t]); the two masks combined with &."""
+    T = len(segment)
+    causal = torch.ones(T, T, dtype=torch.bool).tril()
+    same_name = segment.view(-1, 1) == segment.view(1, -1)
+    return causal & same_name
+
+
+# The checks.
+
+
+def _recency_weights(T):
+    t = torch.arange(T, dtype=D)
+    distance = t.view(-1, 1) - t.view(1, -1)
+    weights = torch.where(distance >= 0, 2.0 ** (-distance), torch.zeros_like(distance))
+    return weights / weights.sum(dim=1, keepdim=True)
+
+
+@exercise_check(solution=recency_scores_solution)
+def check_recency_scores(recency_scores) -> Verdict:
+    """Exercise: ``recency_scores(T)`` returns a (T, T) table of scores whose softmax along
+    each row (no other mask added) gives position t's weights: proportional to 2^-(t - s)
+    for s <= t, and 0 for s > t."""
+    for T in (8, 5):
+        got, error = _learner_result(recency_scores, (T,), f"a ({T}, {T}) tensor of scores")
+        if error:
+            return verdict(False, error)
+        if got.shape != (T, T):
+            return verdict(False, f"recency_scores({T}) should have shape ({T}, {T}), not {tuple(got.shape)}")
+        got = got.to(D)
+        if torch.isnan(got).any():
+            return verdict(False, "the scores contain nan; use -inf (float('-inf')) for the positions a row may not read")
+        weights = got.softmax(dim=-1)
+        expected = _recency_weights(T)
+        if torch.allclose(weights, expected, atol=1e-6):
+            continue
+        future = torch.ones(T, T, dtype=torch.bool).triu(1)
+        if torch.allclose(got.masked_fill(future, 0), expected, atol=1e-6):
+            return verdict(False, "those are the weights themselves; return the scores the softmax turns into them (a softmax exponentiates)")
+        if (weights[future] > 1e-9).any():
+            return verdict(False, "some weight goes to the future (s > t): give those scores -inf")
+        if weights[T - 1, 0] > weights[T - 1, T - 1]:
+            return verdict(False, "older positions get more weight than recent ones: the score must fall as t - s grows")
+        ratio = weights[T - 1, T - 2] / weights[T - 1, T - 1]
+        return verdict(False, f"one step back should halve the weight; in the last row it is multiplied by {ratio.item():.3g} "
+                              "(the softmax takes e to the power of each score)")
+    return verdict(True, "scores -(t - s) ln 2 (and -inf for the future): e to that power is 2^-(t - s), a bias toward recent positions")
+
+
+@exercise_check(solution=init_score_std_solution)
+def check_init_score_std(std) -> Verdict:
+    """Exercise: the standard deviation of a scaled score q . k / sqrt(16) in a fresh
+    package model (width 64, heads of 16): LayerNorm's output with independent entries of
+    variance 1, qkv weights N(0, 0.02^2) and zero biases, q and k taken as independent.
+    A measurement on a fresh model passes too (it comes out within a few per cent)."""
+    right = init_score_std_solution()
     hints = [
-        (float(head_size), f"{head_size} is the variance; the standard deviation is its square root"),
-        (1.0, "that is the std AFTER dividing by sqrt(head_size); the question asks before"),
-        (1 / right, "each product q_i k_i has variance 1 and there are head_size of them: the spread grows, it does not shrink"),
+        (math.sqrt(64 * 0.02**2), "that is the size of one entry of q (or k); the score multiplies 16 pairs of them and sums"),
+        (right * 4, "that is before dividing by sqrt(16); the question asks for the scaled score"),
+        (right**2, "that is the variance; the standard deviation is its square root"),
+        (0.02, "that is the weights' standard deviation; follow it through q = x W and q . k"),
+        (1.0, "a score of size 1 needs q and k entries of size 1/2 each; at initialisation they are much smaller"),
     ]
     return check_number(
-        std, right, what="the standard deviation", hints=hints,
-        right_why=f"a sum of {head_size} products of variance 1 has variance {head_size}, so std sqrt({head_size}) = {right:.4g}: dividing by it brings the scores back to 1",
-        otherwise="variances of independent terms add up",
+        std, right, what="the standard deviation", hints=hints, rel_tol=0.08,
+        right_why="var(q_j) = 64 x 0.02^2, the scaled score's variance is its square: the scores start near 0 and every "
+                  "position averages its past almost evenly",
+        otherwise="find var(q_j) from the 64 products x_i W_ji first, then the variance of a sum of 16 products q_j k_j, then divide by 16",
     )
 
 
-@exercise_check()
-def check_block_parameters(count, n_embd: int = 64) -> Verdict:
-    """Exercise: the number of parameters in one Block of ``nnzero.makemore.models.transformer``
-    of width ``n_embd`` (attention with its output projection, the MLP of 4 x n_embd, two
-    LayerNorms; every Linear with a bias)."""
+@exercise_check(solution=model_parameters_solution)
+def check_model_parameters(count, n_layer: int = 6, n_embd: int = 48, vocab_size: int = 27, block_size: int = 16) -> Verdict:
+    """Exercise: the parameters of the package's Transformer with ``n_layer`` blocks of
+    width ``n_embd`` (any head count), ``vocab_size`` tokens and ``block_size`` positions."""
     C = n_embd
-    attention = (C * 3 * C + 3 * C) + (C * C + C)
-    mlp = (C * 4 * C + 4 * C) + (4 * C * C + C)
-    norms = 2 * 2 * C
-    right = attention + mlp + norms
+    right = model_parameters_solution(n_layer, n_embd, vocab_size, block_size)
+    block = 12 * C * C + 13 * C
     hints = [
-        (12 * C * C, "those are the weight matrices; add the biases and the LayerNorms' gains and shifts"),
-        (right - norms, "count the two LayerNorms too: each has a gain and a shift of n_embd numbers"),
-        (right - C * C - C, "the attention has an output projection (n_embd x n_embd and a bias) after the heads"),
-        (right - mlp + 2 * C * C + 2 * C, "the MLP's hidden layer is 4 x n_embd wide"),
+        (right - block_size * C, "count the position embedding too: block_size vectors of n_embd numbers"),
+        (right - 2 * C, "count the final LayerNorm (a gain and a shift of n_embd numbers) before the head"),
+        (right + vocab_size, "the head has no bias"),
+        (right - n_layer * block + block, f"the model has {n_layer} blocks, not one"),
+        (right - n_layer * 13 * C, "those are a block's weight matrices only; add its biases and LayerNorms"),
+        (right - n_layer * 4 * C, "count the two LayerNorms in every block (a gain and a shift each)"),
+        (right - n_layer * (C * C + C), "each attention has an output projection (n_embd x n_embd and a bias) after its heads"),
     ]
     return check_number(
         count, right, what="the count", whole=True, hints=hints,
-        right_why=f"attention {attention:,} + MLP {mlp:,} + two LayerNorms {norms:,} = {right:,} (12 C^2 + 13 C for C = {C})",
-        otherwise="list every Linear (weights and bias) and both LayerNorms of the block",
+        right_why="embeddings + blocks of 12 C^2 + 13 C + final LayerNorm + head; the heads split the width, so their number does not count",
+        otherwise="list the embeddings, every Linear of a block (weights and bias) and its two LayerNorms, the final LayerNorm and the head",
     )
 
 
-@exercise_check()
-def check_causal_attention(attend) -> Verdict:
-    """Exercise: ``attend(q, k, v)`` with q, k, v of shape (B, T, head_size) returns one
-    head's causal self-attention output (B, T, head_size): softmax over s <= t of
-    q_t . k_s / sqrt(head_size), times v."""
-    g = torch.Generator().manual_seed(1)
-    B, T, hs = 2, 6, 8
-    q, k, v = (torch.randn(B, T, hs, generator=g, dtype=D) for _ in range(3))
-    expected = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-    got, error = _learner_result(attend, (q.clone(), k.clone(), v.clone()), "a (2, 6, 8) tensor")
-    if error:
-        return verdict(False, error)
-    if got.shape != expected.shape:
-        return verdict(False, f"the output should have v's shape (2, 6, 8), not {tuple(got.shape)}")
-    if torch.allclose(got, expected, atol=1e-10):
-        return verdict(True, "softmax(q k^T / sqrt(head_size)) with the future masked to -inf, times v")
-    scores = q @ k.transpose(-2, -1)
-    lower = torch.ones(T, T, dtype=torch.bool).tril()
-
-    def weights_times_v(s, mask, dim=-1):
-        return s.masked_fill(~mask, float("-inf")).softmax(dim=dim) @ v
-
-    wrong_answers = [
-        (weights_times_v(scores, lower), "divide the scores by sqrt(head_size) before the softmax"),
-        (F.scaled_dot_product_attention(q, k, v), "mask the future: position t may only read positions s <= t"),
-        (weights_times_v(scores / math.sqrt(hs), lower.T), "the mask is upside down: keep the lower triangle (s <= t), not the upper"),
-        (weights_times_v(scores / hs, lower), "divide by the SQUARE ROOT of head_size: that brings the scores' variance back to 1"),
-    ]
-    for wrong, why in wrong_answers:
-        if torch.allclose(got, wrong, atol=1e-10):
-            return verdict(False, why)
-    weights = (scores / math.sqrt(hs)).masked_fill(~lower, float("-inf"))
-    if torch.allclose(got, torch.nan_to_num(weights.softmax(dim=-2)) @ v, atol=1e-10):
-        return verdict(False, "take the softmax along the last dimension, so each row (one query) sums to 1")
-    return verdict(False, f"it differs from causal attention by up to {(got - expected).abs().max().item():.3g}")
+@exercise_check(solution=packed_mask_solution)
+def check_packed_mask(packed_mask) -> Verdict:
+    """Exercise: ``packed_mask(segment)``, for a row holding several names one after another
+    (``segment[t]`` says which name position t belongs to), returns a (T, T) boolean
+    tensor: True where position t may read position s (s <= t and the same name)."""
+    for segment in (torch.tensor([0, 0, 0, 1, 1, 1, 1, 2, 2]), torch.tensor([0, 0, 1, 1, 1, 1, 1, 1, 2, 3, 3])):
+        T = len(segment)
+        got, error = _learner_result(packed_mask, (segment.clone(),), f"a ({T}, {T}) boolean tensor")
+        if error:
+            return verdict(False, error)
+        if got.shape != (T, T):
+            return verdict(False, f"the mask should have shape ({T}, {T}) for {T} positions, not {tuple(got.shape)}")
+        if got.dtype != torch.bool:
+            if not ((got == 0) | (got == 1)).all():
+                return verdict(False, "give a boolean tensor (True: may read), or 0s and 1s")
+            got = got.bool()
+        right = packed_mask_solution(segment)
+        if torch.equal(got, right):
+            continue
+        causal = torch.ones(T, T, dtype=torch.bool).tril()
+        same_name = segment.view(-1, 1) == segment.view(1, -1)
+        if torch.equal(got, causal):
+            return verdict(False, "that is the causal mask alone: the first letters of a name may then read the name before it")
+        if torch.equal(got, same_name):
+            return verdict(False, "each name sees all of itself, its future included: combine with the causal mask (s <= t)")
+        if torch.equal(got, right.T) or torch.equal(got, ~right):
+            return verdict(False, "the mask is transposed or inverted: row t, column s is True when t may read s (s <= t)")
+        return verdict(False, f"{int((got != right).sum())} of the {T * T} entries are wrong: True exactly where s <= t and segment[s] == segment[t]")
+    return verdict(True, "the causal mask & the same-name mask: a block-diagonal of lower triangles, one per name")
