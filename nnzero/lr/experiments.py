@@ -113,6 +113,20 @@ def peak_lr(run: Run) -> float:
     return run.settings["train_config"]["learning_rate"]
 
 
+# TrainConfig fields that change no number of a run: memory, checkpoint files, and
+# early stopping's details while it is off (patience 0).
+_NO_ARITHMETIC = ("eval_batch_size", "save_best", "save_last")
+_EARLY_STOPPING = ("min_improvement", "cooldown_fraction")
+
+
+def arithmetic(config) -> dict:
+    """The TrainConfig fields that decide what a run computes, for the cache key: a new
+    field, or a new default, that leaves the arithmetic alone keeps the stored runs valid."""
+    fields = config.to_dict()
+    dropped = _NO_ARITHMETIC + (_EARLY_STOPPING if not config.patience else ())
+    return {name: value for name, value in fields.items() if name not in dropped}
+
+
 def _multipliers_sha256(schedule, steps) -> str:
     values = [float(schedule(step)) for step in range(steps)]
     return hashlib.sha256(repr(values).encode("utf-8")).hexdigest()
@@ -238,7 +252,7 @@ def run_experiments(
             "format": CACHE_FORMAT,
             "model_type": model_type,
             "model_config": model_config.to_dict(),
-            "train_config": config.to_dict(),
+            "train_config": arithmetic(config),
             "schedule": name,
             "schedule_multipliers_sha256": _multipliers_sha256(schedule, steps),
             "seed": seed,
