@@ -269,6 +269,8 @@ def run_experiments(
             model = build_model(model_type, model_config)
             started = time.perf_counter()
             history = train(model, train_data, val_data, config, lr_schedule=schedule, progress=False)
+            if history.interrupted:  # Ctrl-C or SIGTERM: an unfinished run must not be stored as a result
+                raise KeyboardInterrupt(f"stopped during {name} at peak LR {lr:g}, seed {seed}; that run was not stored")
             run = Run.from_history(name, seed, history, settings=settings, wall_seconds=time.perf_counter() - started)
             _save_run(path, run)
             trained += 1

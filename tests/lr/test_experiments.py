@@ -139,6 +139,20 @@ def test_any_changed_setting_is_a_new_run(tmp_path):
     assert len(list(tmp_path.glob("*.json"))) == 4
 
 
+def test_a_stopped_run_is_not_stored_as_a_result(tmp_path, monkeypatch):
+    real_train = experiments.train
+
+    def stopped_half_way(*args, **kwargs):  # what train() returns after Ctrl-C or SIGTERM
+        history = real_train(*args, **kwargs)
+        history.interrupted = True
+        return history
+
+    monkeypatch.setattr(experiments, "train", stopped_half_way)
+    with pytest.raises(KeyboardInterrupt, match="constant at peak LR 0.01, seed 0; that run was not stored"):
+        run(tmp_path, schedules={"constant": SCHEDULES["constant"]}, peak_lrs=[1e-2], seeds=[0])
+    assert list(tmp_path.glob("*.json")) == []
+
+
 def test_a_damaged_cache_file_is_retrained(tmp_path):
     base = dict(schedules={"constant": SCHEDULES["constant"]}, peak_lrs=[1e-2], seeds=[0])
     first = run(tmp_path, **base)

@@ -44,6 +44,7 @@ def test_lesson_14_at_full_size_finds_every_stored_run(monkeypatch):
             model_overrides=lesson["MODELS"][model_type], train_overrides=lesson["TRAINING"][model_type],
         )
         assert results.trained == 0
+        assert all(run.steps == lesson["STEPS"][model_type] for run in results.runs)  # none stopped half way
         loaded += len(results.runs)
     assert loaded == len(list(lesson["SHIPPED_RUNS"].glob("*.json"))) == 90
 
