@@ -34,7 +34,7 @@ from nnzero.studies.runs import save_runs
 from nnzero.studies.zoo import format_table, rescale_steps, run_zoo, step_cost
 
 # The lesson's settings cell (full run): training steps per type, fixed in advance.
-STEPS = {"bigram": 24_880, "mlp": 5_000, "wavenet": 1_310, "rnn": 7_660, "lstm": 3_280, "gru": 3_770, "transformer": 630}
+STEPS = {"bigram": 33_680, "mlp": 6_140, "wavenet": 1_530, "rnn": 10_480, "lstm": 3_980, "gru": 4_780, "transformer": 750}
 SEED, MORE_SEEDS, TOP = 3407, (1, 2), 4
 EVALUATIONS, NUM_SAMPLES, COST_BATCHES = 11, 1_000, 20
 
