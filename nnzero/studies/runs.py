@@ -113,7 +113,7 @@ def format_summary(runs, columns: dict, by=lambda run: run.label, title: str = "
     """A plain-text table: one row per group, ``mean ± half-range`` of each column's
     ``{name: value(run)}`` over the group's runs, and the number of runs."""
     summaries = {name: summarize(runs, by, value) for name, value in columns.items()}
-    groups = list(summarize(runs, by, lambda run: 0.0))
+    groups = list(dict.fromkeys(by(run) for run in runs))
     width = max([len(str(group)) for group in groups] + [len(title)])
     lines = [f"{title:<{width}}  {'runs':>4}" + "".join(f"  {name:>16}" for name in columns)]
     for group in groups:
