@@ -35,9 +35,9 @@ from nnzero.makemore import (
     evaluate,
     load_words,
     recommended_train_config,
-    split_words,
     train,
 )
+from nnzero.makemore.data import SPLIT_SEED, sequence_splits
 from nnzero.makemore.models import ModelConfig
 from nnzero.studies.gradients import gradient_through_time
 from nnzero.studies.runs import Run, load_runs
@@ -47,7 +47,7 @@ NAMES = {"rnn": "plain RNN", "lstm": "LSTM", "gru": "GRU", "mlp": "MLP, window o
 STEPS = 6_000  # training steps of every recurrent run, 32 names a step
 SEEDS = (0, 1, 2)  # three runs per model
 EVAL_INTERVAL = 500  # steps between measurements of the validation loss
-SPLIT_SEED = 42  # the course's split
+
 PROBE_MIN_LETTERS = 10  # the probe: validation names of at least this many letters...
 PROBE_STEPS = 11  # ...cut to their first 11 positions: the prediction at the last is 10 steps after the first
 THREADS = 1  # the runs' thread count: with one thread a run reproduces to the last digit
@@ -73,14 +73,10 @@ def threads(n: int = THREADS):
         torch.set_num_threads(before)
 
 
-def names_data(block_size: int | None = None):
+def names_data():
     """The shipped names on the course's split: ``(vocab, splits, (train, val, test))``,
-    each part a :class:`SequenceDataset` of rows of ``block_size`` (the longest name + 1)."""
-    words = load_words()
-    vocab = Vocab.from_words(words)
-    splits = split_words(words, seed=SPLIT_SEED, dedupe=True)
-    block_size = block_size or max(map(len, words)) + 1
-    return vocab, splits, tuple(SequenceDataset(part, vocab, block_size) for part in splits)
+    each part a :class:`SequenceDataset` of rows as long as the longest name + 1."""
+    return sequence_splits(load_words(), seed=SPLIT_SEED, dedupe=True)
 
 
 def probe_batch(val_words, vocab, block_size):
