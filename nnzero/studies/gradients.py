@@ -23,30 +23,6 @@ import torch
 import torch.nn.functional as F
 
 
-def unroll(model, idx, layer: int = 0):
-    """The model's forward pass, keeping what layer ``layer``'s recurrence carried.
-
-    Returns ``(logits, states)``: ``states[t]`` is the state tuple after step t as the
-    next step used it (``(h,)`` for the RNN and GRU, ``(h, c)`` for the LSTM), so a
-    gradient with respect to it follows every path through the recurrence. The logits
-    are the model's own (dropout is applied as the model's mode says).
-    """
-    B, T = idx.shape
-    x = model.embedding(idx)
-    kept = []
-    for k, cell in enumerate(model.layers):
-        x_projected = cell.project_input(x)  # the input's share of every step at once
-        state = tuple(s.expand(B, -1) for s in model.initial_state[k])
-        outputs = []
-        for t in range(T):
-            state, _ = cell.step(x_projected[:, t], state)
-            outputs.append(state[0])
-            if k == layer:
-                kept.append(state)
-        x = model.dropout(torch.stack(outputs, dim=1))
-    return model.head(x), kept
-
-
 def gradient_through_time(model, idx, targets, position: int = -1, layer: int = 0, state: str = "h"):
     """Mean norm, per name, of d(loss at ``position``)/d(state after step t), for every t: a (T,) tensor.
 
@@ -83,11 +59,10 @@ def gradient_through_time(model, idx, targets, position: int = -1, layer: int = 
     model.eval()
     try:
         with torch.enable_grad():
-            logits, states = unroll(model, idx, layer)
+            logits, _, states = model.forward_with_states(idx)
             # summed, not averaged: each name's gradient is that of its own loss
             loss = F.cross_entropy(logits[:, position], targets[:, position], ignore_index=-1, reduction="sum")
-            which = names.index(state)
-            grads = torch.autograd.grad(loss, [s[which] for s in states[: position + 1]])
+            grads = torch.autograd.grad(loss, states[layer][f"{state}_steps"][: position + 1])
     finally:
         model.train(was_training)
     norms = torch.zeros(T, dtype=grads[0].dtype)

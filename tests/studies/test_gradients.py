@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnzero.studies.gradients import gradient_through_time, per_step_factor, unroll
+from nnzero.studies.gradients import gradient_through_time, per_step_factor
 from nnzero.makemore.models import ModelConfig, build_model
 
 V, T = 7, 6
@@ -68,12 +68,14 @@ def test_is_per_name_whatever_the_batch():
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
-def test_unroll_gives_the_model_s_logits_and_states(kind):
+def test_the_per_step_states_are_the_model_s_logits_and_states(kind):
     model, idx, _ = model_and_batch(kind, n_layer=2)
-    logits, kept = unroll(model, idx, layer=1)
+    logits, _, states = model.forward_with_states(idx)
     assert torch.allclose(logits, model(idx)[0], atol=1e-12)
-    recorded = model.states(idx)[1]
-    assert len(kept) == T and torch.allclose(torch.stack([s[0] for s in kept], dim=1), recorded["h"], atol=1e-12)
+    recorded = states[1]
+    for name in model.layers[1].state_names:  # h, and the LSTM's c
+        kept = recorded[f"{name}_steps"]
+        assert len(kept) == T and torch.allclose(torch.stack(kept, dim=1), recorded[name], atol=1e-12)
 
 
 def test_per_step_factor_is_the_geometric_mean_ratio_going_back():

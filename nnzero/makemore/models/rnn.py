@@ -153,11 +153,12 @@ class RecurrentLanguageModel(LanguageModel):
 
         ``states[layer]`` is a dict of (B, T, H) tensors: ``"h"`` (the hidden states),
         the LSTM's ``"c"``, and each gate's activation (LSTM: ``"i"``, ``"f"``, ``"g"``,
-        ``"o"``; GRU: ``"r"``, ``"z"``, ``"n"``). ``"h_steps"`` is the list of the T
-        per-step (B, H) hidden states as the recurrence used them: take gradients with
-        respect to these (``torch.autograd.grad(loss, states[0]["h_steps"])``) to see how
-        far back in time the gradient reaches; a gradient with respect to the stacked
-        ``"h"`` would miss the path through the recurrence.
+        ``"o"``; GRU: ``"r"``, ``"z"``, ``"n"``). ``"h_steps"`` (and the LSTM's
+        ``"c_steps"``) is the list of the T per-step (B, H) states as the recurrence used
+        them: take gradients with respect to these
+        (``torch.autograd.grad(loss, states[0]["h_steps"])``) to see how far back in time
+        the gradient reaches; a gradient with respect to the stacked ``"h"`` would miss
+        the path through the recurrence.
         """
         self.check_input(idx, targets)
         logits, states = self._run(idx, record=True)
@@ -176,15 +177,17 @@ class RecurrentLanguageModel(LanguageModel):
             # left for the (inherently sequential) loop.
             x_projected = cell.project_input(x)
             state = tuple(s.expand(B, -1) for s in self.initial_state[layer])
-            outputs, records = [], []
+            steps, records = [], []
             for t in range(T):
                 state, step_record = cell.step(x_projected[:, t], state)
-                outputs.append(state[0])
+                steps.append(state)
                 if record:
                     records.append(step_record)
+            outputs = [step[0] for step in steps]
             if record:
                 layer_states = {name: torch.stack([r[name] for r in records], dim=1) for name in records[0]}
-                layer_states["h_steps"] = outputs
+                for k, name in enumerate(cell.state_names):
+                    layer_states[f"{name}_steps"] = [step[k] for step in steps]
                 states.append(layer_states)
             x = self.dropout(torch.stack(outputs, dim=1))
         return self.head(x), states
