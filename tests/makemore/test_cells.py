@@ -101,10 +101,12 @@ def test_states_show_every_layers_hidden_states_and_gates(model_type, names):
     torch.testing.assert_close(loss, model(idx, targets)[1])
     assert len(states) == 2
     for layer in states:
-        assert set(layer) == names | {"h_steps"}
+        carried = {"h", "c"} & names  # the states the recurrence carries, each also kept step by step
+        assert set(layer) == names | {f"{name}_steps" for name in carried}
         assert all(layer[name].shape == (3, 5, HIDDEN) for name in names)
-        assert len(layer["h_steps"]) == 5
-        torch.testing.assert_close(torch.stack(layer["h_steps"], dim=1), layer["h"])
+        for name in carried:
+            assert len(layer[f"{name}_steps"]) == 5
+            torch.testing.assert_close(torch.stack(layer[f"{name}_steps"], dim=1), layer[name])
     for gate in names - {"h", "c", "g", "n"}:  # the sigmoid gates
         assert all(0 < layer[gate].min() and layer[gate].max() < 1 for layer in states)
     # Gradients reach back through time along h_steps: the loss at the last step
