@@ -7,6 +7,7 @@ a run is resumed with another length or stops early.
     config = recommended_train_config("gru", max_steps=6000)
     schedule = config_schedule(config)        # multiplier of config.learning_rate at each step
     longer = continued_config(config, step=6000, max_steps=9000)   # goes on from where it was
+    budget = CpuBudget(25)                    # or a length in CPU seconds: train(..., budget=budget)
 
 :func:`nnzero.makemore.training.train` follows the plan; this module only describes it.
 """
@@ -212,3 +213,63 @@ def stop_early(config: TrainConfig, step: int, multiplier: float, cooldown: bool
     """
     steps = math.ceil(config.cooldown_fraction * (step - plan_start(config))) if cooldown and config.final_lr_fraction < 1 else 0
     return dataclasses.replace(config, max_steps=step + steps, continue_from=(step, float(multiplier)))
+
+
+@dataclass(frozen=True)
+class CpuBudget:
+    """A run's length as CPU time instead of steps: ``train(..., budget=CpuBudget(25))``
+    trains until its steps have taken ``seconds`` CPU seconds of this process (evaluations
+    not counted), and scores the validation set ``evaluations`` times, step 0 and the last
+    step included, about evenly spaced in that time.
+
+    The number of steps then depends on how fast the machine runs that day, and so does
+    every loss: a run by time does not repeat to the last digit, a run by steps does. It is
+    the way to give different models the same time (lesson 12).
+    """
+
+    seconds: float
+    evaluations: int = 10
+
+    def __post_init__(self):
+        if not (isinstance(self.seconds, (int, float)) and math.isfinite(self.seconds) and self.seconds > 0):
+            raise ValueError(f"a CPU budget's seconds must be a number > 0, not {self.seconds!r}")
+        if isinstance(self.evaluations, bool) or not isinstance(self.evaluations, int) or self.evaluations < 2:
+            raise ValueError(f"a CPU budget's evaluations must be a whole number >= 2 (the first and the last), "
+                             f"not {self.evaluations!r}")
+
+    def next_evaluation(self, done: int) -> float:
+        """The CPU seconds at which evaluation number ``done`` (from 0, at step 0) falls due."""
+        return self.seconds * done / (self.evaluations - 1)
+
+    def steps_planned(self, step: int, spent: float, cap: int) -> int:
+        """The steps this budget will allow, estimated from ``step`` steps in ``spent``
+        seconds (at most ``cap``, and always more than ``step`` until the time is up)."""
+        if spent >= self.seconds:
+            return step
+        estimate = round(step * self.seconds / spent) if spent > 0 else cap
+        return max(step + 1, min(cap, estimate))
+
+
+def budget_schedule(config: TrainConfig, budget: CpuBudget, spent):
+    """:func:`config_schedule`'s schedule laid over a :class:`CpuBudget` instead of
+    ``max_steps``: the warmup counts steps, as ``(t + 1) / (W + 1)``; after it, the cosine
+    to ``final_lr_fraction`` runs over CPU time, from the time spent when the warmup ended
+    to ``budget.seconds``. ``spent()`` gives the CPU seconds of training so far; it is read
+    at each step. When every step takes the same time this is ``config_schedule`` for the
+    number of steps the budget allows.
+    """
+    floor, warmup_steps = config.final_lr_fraction, config.warmup_steps
+    warmup = schedules.linear_warmup(warmup_steps) if warmup_steps else None
+    warmup_ended = None
+
+    def multiplier(step):
+        nonlocal warmup_ended
+        if step < warmup_steps:
+            return warmup(step)
+        if warmup_ended is None:
+            warmup_ended = spent()
+        left = budget.seconds - warmup_ended
+        progress = min(1.0, (spent() - warmup_ended) / left) if left > 0 else 1.0
+        return floor + (1 - floor) * (1 + math.cos(math.pi * progress)) / 2
+
+    return multiplier

@@ -34,7 +34,9 @@ from nnzero.makemore import checkpoint
 from nnzero.makemore.muon import Muon, CombinedOptimizer
 from nnzero.makemore.plan import (  # noqa: F401 (the plan's names, importable from here as before)
     OPTIMIZERS,
+    CpuBudget,
     TrainConfig,
+    budget_schedule,
     config_schedule,
     continued_config,
     evaluations_without_improvement,
@@ -97,8 +99,8 @@ class History:
 
     @classmethod
     def from_dict(cls, data: dict) -> "History":
-        """Rebuild a history from :meth:`to_dict`'s output."""
-        data = dict(data)
+        """Rebuild a history from :meth:`to_dict`'s output (a copy: training it on leaves ``data`` alone)."""
+        data = copy.deepcopy(data)
         data["val_loss"] = [tuple(pair) for pair in data.get("val_loss", [])]
         if data.get("early_stop") is not None:
             data["early_stop"] = tuple(data["early_stop"])
@@ -290,7 +292,7 @@ def _restore(state: dict, model, optimizer, config: TrainConfig, batch_generator
                          "it was trained as") from None
     settings = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
     try:
-        optimizer.load_state_dict(state["optimizer"])
+        optimizer.load_state_dict(copy.deepcopy(state["optimizer"]))  # else its buffers would be the state's tensors
     except (ValueError, KeyError, RuntimeError) as error:
         raise ValueError(f"the checkpoint's optimizer state does not fit optimizer {config.optimizer!r} ({error}); "
                          "resume with the optimizer it was trained with") from None
@@ -357,6 +359,7 @@ def train(
     progress=True,
     state: dict | None = None,
     metadata: dict | None = None,
+    budget: CpuBudget | None = None,
 ) -> History:
     """Train ``model`` on ``train_data`` for ``config.max_steps`` steps; return its History.
 
@@ -384,6 +387,11 @@ def train(
     - ``state``: a checkpoint dict (from :func:`checkpoint.load`) to continue from: its
       weights, optimizer state, step, history and random states are restored, so the
       losses continue exactly as if the run had never stopped.
+    - ``budget``: a :class:`CpuBudget`: train until the steps have taken that many CPU
+      seconds (``history.cpu_seconds``) instead of ``config.max_steps`` steps, which
+      becomes only the most a run may take; the config's schedule is laid over the time
+      (:func:`budget_schedule`) and the validation set is scored at the budget's times,
+      not every ``eval_interval`` steps. Not with ``lr_schedule``, ``patience`` or ``state``.
     - Ctrl-C (or SIGTERM) stops after the current step, evaluates, writes ``last.pt`` (and
       ``best.pt`` if the model improved) and returns the history with ``interrupted=True``;
       a second one stops at once.
@@ -395,13 +403,22 @@ def train(
 
     Raises FloatingPointError (one line) if the loss becomes NaN or infinite.
     """
+    if budget is not None:
+        clash = [name for name, given in (("lr_schedule", lr_schedule is not None), ("patience", config.patience > 0),
+                                          ("state", state is not None)) if given]
+        if clash:
+            raise ValueError(f"a run with a CPU budget sets its own length, schedule and evaluations; "
+                             f"it cannot also take {', '.join(clash)}: train by steps for those")
     device = resolve_device(config.device)
     model.to(device)
     optimizer = make_optimizer(model, config)
     own_schedule = lr_schedule is None
-    lr_schedule = config_schedule(config) if own_schedule else lr_schedule
     batch_generator = torch.Generator().manual_seed(config.seed)
     history = History() if state is None else _restore(state, model, optimizer, config, batch_generator, device)
+    if budget is None:
+        lr_schedule = config_schedule(config) if own_schedule else lr_schedule
+    else:
+        lr_schedule = budget_schedule(config, budget, lambda: history.cpu_seconds)
     base = _payload_base(model, train_data, state, metadata) if work_dir is not None else None
     best_state = _best_state_on_disk(work_dir, history) if state is not None and config.patience else None
 
@@ -465,20 +482,34 @@ def train(
     report = progress if callable(progress) else None
     disable_bar = report is not None or not progress or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
     last_val = history.val_loss[-1][1] if history.val_loss else math.nan
-    bar = tqdm(total=config.max_steps, initial=min(history.step, config.max_steps), disable=disable_bar, unit="step",
-               dynamic_ncols=True)
+    def planned() -> int:
+        """The steps the run will take, as far as known now (with a budget, an estimate)."""
+        if budget is None:
+            return config.max_steps
+        return budget.steps_planned(history.step, history.cpu_seconds, config.max_steps)
+
+    def time_is_up() -> bool:
+        return budget is not None and history.cpu_seconds >= budget.seconds
+
+    def evaluation_due(step) -> bool:
+        if budget is None:
+            return step % config.eval_interval == 0
+        return step == 0 or history.cpu_seconds >= budget.next_evaluation(len(history.val_loss))
+
+    bar = tqdm(total=config.max_steps if budget is None else None, initial=min(history.step, config.max_steps),
+               disable=disable_bar, unit="step", dynamic_ncols=True)
     with _StopOnSignal() as stop, bar:
         while True:
             step = history.step
-            finished = step >= config.max_steps
+            finished = step >= config.max_steps or time_is_up()
             history.interrupted = stop.requested and not finished
             # Evaluate on schedule, at the end, and when stopped early (so best.pt has the latest progress).
-            due = step % config.eval_interval == 0 or finished or history.interrupted
+            due = evaluation_due(step) or finished or history.interrupted
             if due and not (history.val_loss and history.val_loss[-1][0] == step):
                 last_val, replanned = evaluate_and_save()
                 last_loss = history.train_loss[-1] if history.train_loss else math.nan
                 if report:  # the final evaluation ends the report
-                    report(history.step, config.max_steps, loss=last_loss, val=last_val)
+                    report(history.step, history.step if finished else planned(), loss=last_loss, val=last_val)
                 bar.set_postfix_str(f"loss {last_loss:.4f}  val {last_val:.4f}")
                 if replanned:  # stopped early: the run ends after its cooldown
                     step = history.step
@@ -510,6 +541,6 @@ def train(
             history.cpu_seconds += time.process_time() - cpu_started
             bar.update(1)
             bar.set_postfix_str(f"loss {loss:.4f}  val {last_val:.4f}", refresh=False)
-            if report and history.step < config.max_steps:
-                report(history.step, config.max_steps, loss=loss)
+            if report and history.step < planned():
+                report(history.step, planned(), loss=loss)
     return history

@@ -1,6 +1,7 @@
 """nnzero.makemore.training and .checkpoint: the training loop, evaluation, exact resume, and
 atomic checkpoints, tested on a tiny stand-in model so the loop is checked on its own."""
 
+import copy
 import dataclasses
 import datetime
 import math
@@ -17,6 +18,7 @@ from nnzero.makemore.checkpoint import CheckpointError
 from nnzero.makemore.data import SequenceDataset, Vocab, WindowDataset
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.training import (
+    CpuBudget,
     History,
     TrainConfig,
     config_schedule,
@@ -655,3 +657,68 @@ def test_a_stop_whose_cooldown_would_reach_the_planned_end_lets_the_run_finish_a
     history = train(tiny_model(), *data, dataclasses.replace(planned, cooldown_fraction=0.5), progress=False)
     assert history.early_stop is None and history.step == 42  # 30 + 15 = 45 >= 42
     assert [lr / planned.learning_rate for lr in history.lr] == pytest.approx([config_schedule(planned)(t) for t in range(42)])
+
+
+# --- a run by CPU time ------------------------------------------------------------------
+
+
+class FakeClocks:
+    """Stands in for the time module: every reading of process_time moves on by `tick`, so
+    each training step (read before and after) takes exactly one tick of CPU time."""
+
+    def __init__(self, tick):
+        self.tick, self.now = tick, 0.0
+
+    def process_time(self):
+        self.now += self.tick
+        return self.now
+
+    def perf_counter(self):
+        return self.now
+
+
+def test_a_run_with_a_cpu_budget_stops_when_the_time_is_spent_with_its_schedule_laid_over_it(data, monkeypatch):
+    from nnzero.makemore import training
+
+    monkeypatch.setattr(training, "time", FakeClocks(tick=0.125))
+    reports = []
+    settings = config(max_steps=10_000, warmup_steps=4, final_lr_fraction=0.1)
+    history = train(tiny_model(), *data, settings, budget=CpuBudget(5.0, evaluations=5),
+                    progress=lambda step, total, loss=None, val=None: reports.append((step, total)))
+    assert history.step == 40 and history.cpu_seconds == 5.0  # 40 steps of 0.125 s
+    assert [step for step, _ in history.val_loss] == [0, 10, 20, 30, 40]  # every 1.25 s
+    as_if_planned = warmup_cosine(40, 4, floor=0.1)  # what a run planned for 40 steps would do
+    assert history.lr == pytest.approx([1e-2 * as_if_planned(s) for s in range(40)])
+    assert reports[-1] == (40, 40) and all(total > step for step, total in reports[:-1])
+    assert (1, 40) in reports and (20, 40) in reports  # the steps estimated from the time per step so far
+
+
+def test_a_cpu_budget_stops_at_max_steps_if_that_comes_first_and_refuses_what_it_cannot_follow(data, monkeypatch):
+    from nnzero.makemore import training
+
+    monkeypatch.setattr(training, "time", FakeClocks(tick=0.125))
+    assert train(tiny_model(), *data, config(max_steps=7), budget=CpuBudget(5.0), progress=False).step == 7
+    for clash, settings, changes in (("lr_schedule", config(), dict(lr_schedule=lambda step: 1.0)),
+                                     ("patience", config(patience=3), {}),
+                                     ("state", config(), dict(state={"step": 3}))):
+        with pytest.raises(ValueError, match=f"cannot also take {clash}: train by steps") as excinfo:
+            train(tiny_model(), *data, settings, budget=CpuBudget(1.0), progress=False, **changes)
+        assert "\n" not in str(excinfo.value)
+    for bad, message in ((dict(seconds=0), "seconds must be a number > 0"), (dict(seconds=math.inf), "seconds must"),
+                         (dict(seconds=1, evaluations=1), "evaluations must be a whole number >= 2")):
+        with pytest.raises(ValueError, match=message):
+            CpuBudget(**bad)
+
+
+def test_training_on_from_a_state_leaves_the_state_as_it_was(data, tmp_path):
+    """A state can be resumed twice (lesson 14 branches several runs from one): training
+    from it must not write into its history or its optimizer's buffers."""
+    train(tiny_model(), *data, config(max_steps=6), work_dir=tmp_path, progress=False, metadata=META)
+    state = checkpoint.load(tmp_path / "last.pt")
+    before = copy.deepcopy(state)
+    first = train(tiny_model(), *data, config(max_steps=12), state=state, progress=False)
+    second = train(tiny_model(), *data, config(max_steps=12), state=state, progress=False)
+    assert first.train_loss == second.train_loss and len(before["history"]["train_loss"]) == 6
+    assert state["history"] == before["history"]
+    for (key, value), (_, old) in zip(state["optimizer"]["state"].items(), before["optimizer"]["state"].items()):
+        assert all(torch.equal(value[name], old[name]) for name in value if torch.is_tensor(value[name]))
