@@ -3,14 +3,13 @@
 ::
 
     torch.set_num_threads(1)                                  # the budget is one core's time
-    steps = {"bigram": 40_000, "mlp": 5_000, "gru": 4_000}    # fixed in advance (rescale_steps)
-    zoo = run_zoo(steps, seeds=[3407])                       # trains each type on the shipped names
-    print(format_table(zoo.runs))                            # params, steps, CPU s, val, test, new names
+    zoo = run_zoo(["bigram", "mlp", "gru"], seconds=25)       # each type until its steps took 25 CPU s
+    print(format_table(zoo.runs))                            # params, steps reached, CPU s, val, test, new names
     zoo.runs[0].curve                                        # [[step, CPU seconds, val loss], ...]
     zoo.models["gru", 3407]                                  # a trained model, to sample from
-    more = run_zoo({"gru": 4_000}, seeds=[1, 2])             # repeats: the table gives mean ± spread
+    more = run_zoo(["gru"], seconds=25, seeds=[1, 2])         # repeats: the table gives mean ± spread
     print(format_table(zoo.runs + more.runs))
-    rescale_steps(zoo.runs, seconds=30)                      # the counts that give each type 30 CPU s
+    run_zoo(["mlp", "gru"], steps=2500)                       # or the same steps for each (or {type: steps})
     step_cost(model, train_data, config)                     # FLOPs and operations of one step
 
 Each type is built at its default size (``default_config``) and trained with its
@@ -18,11 +17,11 @@ recommended settings (``recommended_train_config``: its own learning rate, warmu
 decay and clipping), all on the same split of the same words. Every run is a
 :class:`~nnzero.studies.runs.Run`, the record all the course's studies share.
 
-The budget is a step count for each type, so that a run gives the same numbers every time
-on one thread. To make the counts give every type the same CPU time, run the zoo once,
-then :func:`rescale_steps` turns each run's measured seconds per step (over the whole
-run) into the count that fits the budget; :func:`time_spread` says how equal the times
-came out.
+A budget of ``seconds`` stops each run by the clock (:class:`~nnzero.makemore.plan.CpuBudget`):
+the steps' CPU seconds are equal to within a step, the number of steps is whatever the
+machine managed, and each run's learning-rate schedule is laid over its time. A budget of
+``steps`` gives the same numbers at every run on one thread, but not the same time:
+:func:`time_spread` says how far apart the times came out.
 """
 
 import copy
@@ -38,7 +37,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from nnzero.makemore.data import SPLIT_SEED, Splits, Vocab, load_words, sequence_splits
 from nnzero.makemore.models import REGISTRY, build_model, default_config
 from nnzero.makemore.sample import classify, generate
-from nnzero.makemore.training import draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
+from nnzero.makemore.training import CpuBudget, draw_batch, evaluate, make_optimizer, recommended_train_config, train, training_step
 from nnzero.studies.runs import Run, summarize
 
 
@@ -59,6 +58,9 @@ class Zoo:
     splits: Splits = field(repr=False)
 
 
+UNCAPPED = 10**9  # max_steps of a run stopped by its CPU budget: never the limit
+
+
 def _check_types(types):
     unknown = [t for t in types if t not in REGISTRY]
     if unknown:
@@ -66,7 +68,9 @@ def _check_types(types):
 
 
 def run_zoo(
-    steps: dict,
+    types,
+    seconds: float | None = None,
+    steps=None,
     seeds=(3407,),
     words=None,
     split_seed: int = SPLIT_SEED,
@@ -75,50 +79,67 @@ def run_zoo(
     num_samples: int = 1000,
     progress=None,
 ) -> Zoo:
-    """Train every type named in ``steps`` (type -> step count) once per seed and measure it.
+    """Train every model type in ``types`` once per seed, for the same budget, and measure it.
 
+    - The budget, one of: ``seconds``, CPU seconds of training steps per run (one process;
+      each run stops at the first step that reaches it), or ``steps``, a step count for
+      every type or a ``{type: count}`` dict.
     - ``seeds``: each seeds a run's initialisation (``torch.manual_seed`` just before the
-      model is built), its dropout and its batches, so on one thread a run gives the same
-      numbers every time.
+      model is built), its dropout and its batches; with ``steps`` on one thread, a run
+      gives the same numbers every time.
     - ``words``: the examples, one string each; None loads the shipped names.
     - ``split_seed``, ``dedupe``: the 80/10/10 split (:func:`split_words`); the default,
       seed 42 with each distinct word in one split only, is the course's.
     - ``evaluations``: how many times the whole validation set is scored during a run
-      (step 0 and the last step included, about evenly spaced).
+      (step 0 and the last step included, about evenly spaced in time or in steps).
     - ``num_samples``: names drawn from each trained model (temperature 1, the run's seed)
       to measure how many are new.
     - ``progress``: None, or a function of a run's title (``"gru, seed 1"``) returning the
       ``progress(step, total, loss=..., val=...)`` callable that run reports to, e.g.
       ``nnzero.progress.LiveProgress``.
 
-    Each type trains for its step count with its own recommended settings, so its
-    learning-rate schedule ends with its budget. The val and test losses are those of the
+    Each type trains with its own recommended settings, its learning-rate schedule laid
+    over its budget, so that it ends decayed. The val and test losses are those of the
     final model; the CPU seconds are those of the training steps alone, the wall seconds
     those of the whole run, evaluations and sampling included (see :class:`Run`).
     """
-    _check_types(steps)
-    for model_type, count in steps.items():
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"steps[{model_type!r}] must be a whole number >= 1, not {count!r}")
+    types = list(types)
+    _check_types(types)
+    if not types or len(set(types)) != len(types):
+        raise ValueError(f"types must be one or more different model types, not {types!r}")
+    if (seconds is None) == (steps is None):
+        raise ValueError("give the budget as seconds=... (CPU seconds per run) or as steps=..., one of the two")
+    budget = CpuBudget(seconds, evaluations) if seconds is not None else None
+    counts = steps if isinstance(steps, dict) else {model_type: steps for model_type in types}
+    if budget is None:
+        for model_type in types:
+            count = counts.get(model_type)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ValueError(f"steps for {model_type!r} must be a whole number >= 1, not {count!r}")
     seeds = list(seeds)
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be one or more different seeds, not {seeds!r}")
     words = load_words() if words is None else list(words)
     vocab, splits, (train_data, val_data, test_data) = sequence_splits(words, seed=split_seed, dedupe=dedupe)
     runs, models = [], {}
-    for model_type, count in steps.items():
+    for model_type in types:
         for seed in seeds:
             started = time.perf_counter()
             torch.manual_seed(seed)
             model_config = default_config(model_type, len(vocab), train_data.block_size)
             model = build_model(model_type, model_config)
-            interval = max(1, math.ceil(count / max(1, evaluations - 1)))
-            config = recommended_train_config(model_type, max_steps=count, eval_interval=interval, seed=seed, device="cpu")
+            if budget is None:
+                count = counts[model_type]
+                length = dict(max_steps=count, eval_interval=max(1, math.ceil(count / max(1, evaluations - 1))))
+            else:
+                length = dict(max_steps=UNCAPPED)
+            config = recommended_train_config(model_type, **length, seed=seed, device="cpu")
             reporter = progress(f"{model_type}, seed {seed}") if progress is not None else False
-            history = train(model, train_data, val_data, config, progress=reporter)
+            history = train(model, train_data, val_data, config, progress=reporter, budget=budget)
             samples = generate(model, vocab, num_samples, seed=seed)
             settings = {"model_type": model_type, "model": dataclasses.asdict(model_config), "train": config.to_dict(),
-                        "split_seed": split_seed, "dedupe": dedupe, "words": len(words), "threads": torch.get_num_threads()}
+                        "cpu_budget": seconds, "split_seed": split_seed, "dedupe": dedupe, "words": len(words),
+                        "threads": torch.get_num_threads()}
             runs.append(Run.from_history(
                 model_type, seed, history, settings=settings, test=evaluate(model, test_data),
                 wall_seconds=time.perf_counter() - started, params=sum(p.numel() for p in model.parameters()), samples=samples,
@@ -126,25 +147,6 @@ def run_zoo(
             ))
             models[model_type, seed] = model
     return Zoo(runs=runs, models=models, vocab=vocab, splits=splits)
-
-
-def rescale_steps(runs, seconds: float, round_to: int = 10) -> dict:
-    """``{type: steps}`` that give each type ``seconds`` of training CPU time, from whole runs.
-
-    For each label, its runs' CPU seconds per step (total seconds over total steps, all
-    seeds together) divides ``seconds``; the count is rounded to a multiple of
-    ``round_to`` (at least ``round_to``). A whole run's time per step is what the budget
-    counts; a few timed steps (:func:`median_step_seconds`) are a small sample of it.
-    """
-    if not seconds > 0:
-        raise ValueError(f"seconds must be > 0, not {seconds!r}")
-    totals = {}
-    for run in runs:
-        if run.cpu_seconds is None or run.cpu_seconds <= 0:
-            raise ValueError(f"run {run.label!r} (seed {run.seed}) has no CPU time measured")
-        steps, cpu = totals.get(run.label, (0, 0.0))
-        totals[run.label] = (steps + run.steps, cpu + run.cpu_seconds)
-    return {label: max(round_to, round(seconds * steps / cpu / round_to) * round_to) for label, (steps, cpu) in totals.items()}
 
 
 def time_spread(runs) -> tuple:
@@ -229,25 +231,25 @@ def median_step_seconds(model, data, config, steps: int = 30, clock=time.process
 def format_table(runs, costs: dict | None = None) -> str:
     """The zoo's runs as a text table, one row a type (in the order they first appear),
     each number the mean over the type's seeds and, with more than one seed, ``± half the
-    range``: CPU seconds of training and ms per step, final val and test loss, share of
-    new names. ``costs`` (``{type: StepCost}``) adds the counted MFLOPs of a step. The last
+    range``: the steps taken, CPU seconds of training and ms per step, final val and test
+    loss, share of new names. ``costs`` (``{type: StepCost}``) adds the counted MFLOPs of a step. The last
     line gives the least and the most CPU seconds of any run, and how far apart they are."""
     def column(value):
         return summarize(runs, value=value)
 
-    seconds, val, test, new = (column(v) for v in (lambda r: r.cpu_seconds, lambda r: r.val, lambda r: r.test,
-                                                   lambda r: r.extra["new_share"]))
+    steps, seconds, val, test, new = (column(v) for v in (lambda r: r.steps, lambda r: r.cpu_seconds, lambda r: r.val,
+                                                          lambda r: r.test, lambda r: r.extra["new_share"]))
     first = {}
     for run in runs:
         first.setdefault(run.label, run)
     flops = costs is not None
-    header = (f"{'type':<12} {'params':>8} {'steps':>7}" + (f" {'MFLOP/step':>10}" if flops else "")
+    header = (f"{'type':<12} {'params':>8} {'steps':>14}" + (f" {'MFLOP/step':>10}" if flops else "")
               + f" {'seeds':>5} {'CPU s':>10} {'ms/step':>7} {'val':>15} {'test':>15} {'new':>6}")
     lines = [header, "-" * len(header)]
     for label, run in first.items():
         lines.append(
-            f"{label:<12} {run.extra['params']:>8,} {run.steps:>7,}" + (f" {costs[label].flops / 1e6:>10,.0f}" if flops else "")
-            + f" {val[label].n:>5} {format(seconds[label], '.1f'):>10} {1000 * seconds[label].mean / run.steps:>7.2f}"
+            f"{label:<12} {run.extra['params']:>8,} {format(steps[label], ',.0f'):>14}" + (f" {costs[label].flops / 1e6:>10,.0f}" if flops else "")
+            + f" {val[label].n:>5} {format(seconds[label], '.1f'):>10} {1000 * seconds[label].mean / steps[label].mean:>7.2f}"
             f" {format(val[label]):>15} {format(test[label]):>15} {new[label].mean:>6.1%}"
         )
     shortest, longest, spread = time_spread(runs)
@@ -255,4 +257,4 @@ def format_table(runs, costs: dict | None = None) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["StepCost", "Zoo", "format_table", "median_step_seconds", "rescale_steps", "run_zoo", "step_cost", "time_spread"]
+__all__ = ["StepCost", "Zoo", "format_table", "median_step_seconds", "run_zoo", "step_cost", "time_spread"]

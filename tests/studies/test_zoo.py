@@ -8,7 +8,7 @@ from nnzero.makemore.data import SequenceDataset, Vocab, split_words
 from nnzero.makemore.models import build_model, default_config
 from nnzero.makemore.training import recommended_train_config
 from nnzero.studies.runs import Run, load_runs, save_runs
-from nnzero.studies.zoo import format_table, median_step_seconds, rescale_steps, run_zoo, step_cost, time_spread
+from nnzero.studies.zoo import UNCAPPED, format_table, median_step_seconds, run_zoo, step_cost, time_spread
 
 WORDS = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
          "ella", "avery", "scarlett", "grace", "chloe", "lily", "aria", "zoey", "nora", "layla",
@@ -19,7 +19,7 @@ BLOCK_SIZE = max(map(len, WORDS)) + 1
 
 @pytest.fixture(scope="module")
 def zoo():
-    return run_zoo(STEPS, words=WORDS, evaluations=4, num_samples=20)
+    return run_zoo(STEPS, steps=STEPS, words=WORDS, evaluations=4, num_samples=20)
 
 
 def run(label, seed, steps, cpu_seconds):
@@ -31,6 +31,7 @@ def test_every_type_is_trained_for_its_own_step_count(zoo):
     assert list(zoo.models) == [(name, 3407) for name in STEPS]
     for result in zoo.runs:
         assert result.steps == STEPS[result.label] == result.settings["train"]["max_steps"]
+        assert result.settings["cpu_budget"] is None
         steps, seconds, losses = zip(*result.curve)
         assert steps[0] == 0 and steps[-1] == result.steps and list(steps) == sorted(set(steps))
         assert list(seconds) == sorted(seconds) and seconds[0] == 0 and seconds[-1] == pytest.approx(result.cpu_seconds)
@@ -70,27 +71,27 @@ def test_new_share_counts_samples_found_in_no_split(zoo):
 def test_the_split_is_the_courses_unless_told_otherwise(zoo):
     doubled = WORDS + WORDS[:10]  # ten words listed twice, as a name given to both sexes is
     assert zoo.splits == split_words(WORDS, seed=42, dedupe=True)
-    deduped = run_zoo({"bigram": 5}, words=doubled, evaluations=2, num_samples=5)
+    deduped = run_zoo(["bigram"], steps=5, words=doubled, evaluations=2, num_samples=5)
     parts = [set(part) for part in deduped.splits]
     assert sum(map(len, parts)) == len(set(doubled)) == len(WORDS)
     assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
-    as_given = run_zoo({"bigram": 5}, words=doubled, dedupe=False, evaluations=2, num_samples=5)
+    as_given = run_zoo(["bigram"], steps=5, words=doubled, dedupe=False, evaluations=2, num_samples=5)
     assert as_given.splits == split_words(doubled, seed=42)
 
 
 def test_a_second_run_gives_the_same_numbers(zoo):
-    again = run_zoo(STEPS, words=WORDS, evaluations=4, num_samples=20)
+    again = run_zoo(STEPS, steps=STEPS, words=WORDS, evaluations=4, num_samples=20)
     for result, other in zip(zoo.runs, again.runs):
         assert [loss for *_, loss in other.curve] == [loss for *_, loss in result.curve]
         assert (other.test, other.extra["samples"]) == (result.test, result.extra["samples"])
 
 
 def test_each_seed_is_a_run_of_its_own(zoo):
-    seeds = run_zoo({"gru": 12}, seeds=[1, 2], words=WORDS, evaluations=2, num_samples=20)
+    seeds = run_zoo(["gru"], steps=12, seeds=[1, 2], words=WORDS, evaluations=2, num_samples=20)
     assert [(r.label, r.seed) for r in seeds.runs] == [("gru", 1), ("gru", 2)]
     tests = {r.seed: r.test for r in seeds.runs}
     assert len({tests[1], tests[2], zoo.runs[1].test}) == 3
-    alone = run_zoo({"gru": 12}, seeds=[2], words=WORDS, evaluations=2, num_samples=20)
+    alone = run_zoo(["gru"], steps=12, seeds=[2], words=WORDS, evaluations=2, num_samples=20)
     assert alone.runs[0].test == tests[2]  # a run does not depend on the runs before it
 
 
@@ -101,7 +102,7 @@ def test_progress_gets_a_reporter_for_each_run_titled_by_type_and_seed():
         seen[title] = []
         return lambda step, total, loss=None, val=None: seen[title].append((step, total))
 
-    run_zoo({"bigram": 6, "rnn": 4}, seeds=[0, 1], words=WORDS, evaluations=2, num_samples=2, progress=reporter_for)
+    run_zoo(["bigram", "rnn"], steps={"bigram": 6, "rnn": 4}, seeds=[0, 1], words=WORDS, evaluations=2, num_samples=2, progress=reporter_for)
     assert list(seen) == ["bigram, seed 0", "bigram, seed 1", "rnn, seed 0", "rnn, seed 1"]
     assert seen["rnn, seed 1"][-1] == (4, 4) and seen["bigram, seed 0"][-1] == (6, 6)
 
@@ -112,7 +113,7 @@ def test_runs_are_plain_data(zoo, tmp_path):
 
 
 def test_table_gives_each_type_once_with_mean_and_spread_over_its_seeds(zoo):
-    repeats = run_zoo({"gru": 12}, seeds=[1, 2], words=WORDS, evaluations=2, num_samples=20).runs
+    repeats = run_zoo(["gru"], steps=12, seeds=[1, 2], words=WORDS, evaluations=2, num_samples=20).runs
     runs = zoo.runs + repeats
     lines = format_table(runs).splitlines()
     assert lines[0].split()[:3] == ["type", "params", "steps"]
@@ -121,7 +122,8 @@ def test_table_gives_each_type_once_with_mean_and_spread_over_its_seeds(zoo):
     assert f"{zoo.runs[0].test:.4f}" in rows["bigram"] and "±" not in rows["bigram"]
     gru_tests = [r.test for r in runs if r.label == "gru"]
     mean, half = sum(gru_tests) / 3, (max(gru_tests) - min(gru_tests)) / 2
-    assert f"{mean:.4f} ± {half:.4f}" in rows["gru"] and rows["gru"].split()[3] == "3" and rows["bigram"].split()[3] == "1"
+    assert f"{mean:.4f} ± {half:.4f}" in rows["gru"]
+    assert rows["gru"].split()[2:6] == ["12", "±", "0", "3"] and rows["bigram"].split()[2:4] == ["30", "1"]  # steps, seeds
     gru_seconds = [r.cpu_seconds for r in runs if r.label == "gru"]
     assert f"{sum(gru_seconds) / 3:.1f} ± {(max(gru_seconds) - min(gru_seconds)) / 2:.1f}" in rows["gru"]
     shortest, longest, spread = time_spread(runs)
@@ -131,15 +133,14 @@ def test_table_gives_each_type_once_with_mean_and_spread_over_its_seeds(zoo):
     assert "MFLOP/step" in format_table(runs, costs).splitlines()[0]
 
 
-def test_rescale_steps_fits_each_type_to_the_budget_from_its_whole_runs():
-    runs = [run("mlp", 0, 1000, 4.0), run("mlp", 1, 1000, 6.0), run("rnn", 0, 3000, 5.0)]
-    assert rescale_steps(runs, 10) == {"mlp": 2000, "rnn": 6000}
-    assert rescale_steps(runs, 10, round_to=700) == {"mlp": 2100, "rnn": 6300}
-    assert rescale_steps(runs, 0.001) == {"mlp": 10, "rnn": 10}  # never below one round_to
-    with pytest.raises(ValueError, match="seconds must be > 0"):
-        rescale_steps(runs, 0)
-    with pytest.raises(ValueError, match="no CPU time measured"):
-        rescale_steps([run("mlp", 0, 10, None)], 5)
+def test_a_budget_of_seconds_stops_each_run_by_its_cpu_time():
+    timed = run_zoo(["bigram", "gru"], seconds=0.3, words=WORDS, evaluations=3, num_samples=5)
+    for result in timed.runs:
+        assert result.cpu_seconds >= 0.3 and result.settings["cpu_budget"] == 0.3
+        assert result.settings["train"]["max_steps"] == UNCAPPED and result.steps > 1
+        steps, seconds, _ = zip(*result.curve)
+        assert len(steps) == 3 and steps[0] == 0 and steps[-1] == result.steps
+        assert seconds[1] >= 0.15  # the middle evaluation falls due at half the budget
 
 
 def test_time_spread_is_the_longest_over_the_shortest():
@@ -164,11 +165,19 @@ def test_step_cost_counts_six_flops_per_weight_and_token_in_dense_layers():
 
 def test_bad_arguments_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="unknown model types \\['gpt'\\]"):
-        run_zoo({"gpt": 10}, words=WORDS)
-    with pytest.raises(ValueError, match="steps\\['mlp'\\] must be a whole number >= 1"):
-        run_zoo({"mlp": 0}, words=WORDS)
+        run_zoo(["gpt"], steps=10, words=WORDS)
+    with pytest.raises(ValueError, match="steps for 'mlp' must be a whole number >= 1, not 0"):
+        run_zoo(["mlp"], steps=0, words=WORDS)
+    with pytest.raises(ValueError, match="steps for 'gru' must be a whole number >= 1, not None"):
+        run_zoo(["mlp", "gru"], steps={"mlp": 5}, words=WORDS)
+    with pytest.raises(ValueError, match="give the budget as seconds=... .* or as steps=..., one of the two"):
+        run_zoo(["mlp"], seconds=5, steps=5, words=WORDS)
+    with pytest.raises(ValueError, match="a CPU budget's seconds must be a number > 0"):
+        run_zoo(["mlp"], seconds=-1, words=WORDS)
+    with pytest.raises(ValueError, match="types must be one or more different model types"):
+        run_zoo(["mlp", "mlp"], steps=5, words=WORDS)
     with pytest.raises(ValueError, match="seeds must be one or more different seeds"):
-        run_zoo({"mlp": 5}, seeds=[1, 1], words=WORDS)
+        run_zoo(["mlp"], steps=5, seeds=[1, 1], words=WORDS)
 
 
 def test_median_step_seconds_times_a_copy_and_leaves_the_model_alone():
