@@ -25,12 +25,14 @@ Runs are judged on the validation split; the test split stays untouched for the 
 word on whichever setting wins.
 """
 
+import dataclasses
 import hashlib
 import json
 import math
 import os
 import re
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +40,12 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from nnzero.makemore import checkpoint
 from nnzero.makemore.checkpoint import atomic_write
 from nnzero.makemore.data import SPLIT_SEED, load_words, sequence_splits, words_sha256
 from nnzero.makemore.models import ModelConfig, build_model, default_config
 from nnzero.makemore.training import TRAINING_ARITHMETIC, recommended_train_config, train
+from nnzero.schedules import constant, linear_warmup, wsd
 from nnzero.studies.runs import Run
 
 CACHE_FORMAT = 2  # bump when the JSON layout changes, so old files are not misread
@@ -166,6 +170,8 @@ def _check_list(name, values, kind):
             raise ValueError(f"run_experiments: every peak LR must be a number > 0, not {value!r}")
         if kind == "seed" and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueError(f"run_experiments: every seed must be a whole number, not {value!r}")
+        if kind == "length" and (isinstance(value, bool) or not isinstance(value, int) or value < 2):
+            raise ValueError(f"run_experiments: every length must be a whole number >= 2, not {value!r}")
     return values
 
 
@@ -221,61 +227,186 @@ def run_experiments(
     if eval_interval is None:
         eval_interval = max(1, steps // 20)
 
-    words = load_words() if words is None else list(words)
-    vocab, _, (train_data, val_data, _) = sequence_splits(words, seed=SPLIT_SEED)
-    model_config = default_config(model_type, len(vocab), train_data.block_size)
-    model_config = ModelConfig.from_dict({**model_config.to_dict(), **(model_overrides or {})})
-    data_sha256 = words_sha256(words)
+    bed = _test_bed(model_type, words, model_overrides)
     cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
-
     runs, trained = [], 0
     combinations = [(name, lr, seed) for name in schedules for lr in peak_lrs for seed in seeds]
     for name, lr, seed in tqdm(combinations, disable=not progress, unit="run"):
         schedule = schedules[name](steps)
-        config = recommended_train_config(
-            model_type,
-            **{
-                "max_steps": steps,
-                "learning_rate": float(lr),
-                "seed": seed,
-                "eval_interval": eval_interval,
-                "device": device,
-                "warmup_steps": 0,
-                "final_lr_fraction": 1.0,
-                "save_best": False,
-                "save_last": False,
-                **({"batch_size": batch_size} if batch_size is not None else {}),
-                **(train_overrides or {}),
-            },
-        )
-        settings = {
-            "format": CACHE_FORMAT,
-            "model_type": model_type,
-            "model_config": model_config.to_dict(),
-            "train_config": arithmetic(config),
-            "schedule": name,
-            "schedule_multipliers_sha256": _multipliers_sha256(schedule, steps),
-            "seed": seed,
-            "data_sha256": data_sha256,
-            "split_seed": SPLIT_SEED,
-            # The release, not the build: 2.13.0+cpu and 2.13.0+cu121 compute the same on the CPU.
-            "torch": torch.__version__.split("+")[0],
-            "training_arithmetic": TRAINING_ARITHMETIC,
-        }
+        config = _train_config(model_type, steps, lr, seed, eval_interval, device, batch_size, train_overrides)
+        settings = _settings(bed, config, name, schedule, steps, seed)
         path = _run_path(cache_dir, settings)
         run = None if regenerate else _load_run(path, settings)
         if run is None:
             torch.manual_seed(seed)
-            model = build_model(model_type, model_config)
+            model = build_model(model_type, bed.model_config)
             started = time.perf_counter()
-            history = train(model, train_data, val_data, config, lr_schedule=schedule, progress=False)
-            if history.interrupted:  # Ctrl-C or SIGTERM: an unfinished run must not be stored as a result
-                raise KeyboardInterrupt(f"stopped during {name} at peak LR {lr:g}, seed {seed}; that run was not stored")
+            history = train(model, bed.train_data, bed.val_data, config, lr_schedule=schedule, progress=False)
+            _refuse_interrupted(history, name, lr, seed)
             run = Run.from_history(name, seed, history, settings=settings, wall_seconds=time.perf_counter() - started)
             _save_run(path, run)
             trained += 1
         runs.append(run)
     return Results(model_type=model_type, steps=steps, runs=runs, trained=trained)
+
+
+@dataclass
+class _TestBed:
+    model_type: str
+    model_config: ModelConfig
+    train_data: object
+    val_data: object
+    data_sha256: str
+
+
+def _test_bed(model_type, words, model_overrides) -> _TestBed:
+    """The data (split 80/10/10 with the course's seed) and the model's shape."""
+    words = load_words() if words is None else list(words)
+    vocab, _, (train_data, val_data, _) = sequence_splits(words, seed=SPLIT_SEED)
+    model_config = default_config(model_type, len(vocab), train_data.block_size)
+    model_config = ModelConfig.from_dict({**model_config.to_dict(), **(model_overrides or {})})
+    return _TestBed(model_type, model_config, train_data, val_data, words_sha256(words))
+
+
+def _train_config(model_type, steps, lr, seed, eval_interval, device, batch_size, train_overrides):
+    """The recommended settings, with the run's length, peak, seed and evaluations; the
+    schedule is the caller's, so the recommended warmup and decay are switched off."""
+    return recommended_train_config(
+        model_type,
+        **{
+            "max_steps": steps,
+            "learning_rate": float(lr),
+            "seed": seed,
+            "eval_interval": eval_interval,
+            "device": device,
+            "warmup_steps": 0,
+            "final_lr_fraction": 1.0,
+            "save_best": False,
+            "save_last": False,
+            **({"batch_size": batch_size} if batch_size is not None else {}),
+            **(train_overrides or {}),
+        },
+    )
+
+
+def _settings(bed: _TestBed, config, name, schedule, steps, seed, **more) -> dict:
+    """Everything that decides a run's outcome: what its cache key is made of."""
+    return {
+        "format": CACHE_FORMAT,
+        "model_type": bed.model_type,
+        "model_config": bed.model_config.to_dict(),
+        "train_config": arithmetic(config),
+        "schedule": name,
+        "schedule_multipliers_sha256": _multipliers_sha256(schedule, steps),
+        "seed": seed,
+        "data_sha256": bed.data_sha256,
+        "split_seed": SPLIT_SEED,
+        # The release, not the build: 2.13.0+cpu and 2.13.0+cu121 compute the same on the CPU.
+        "torch": torch.__version__.split("+")[0],
+        "training_arithmetic": TRAINING_ARITHMETIC,
+        **more,
+    }
+
+
+def _refuse_interrupted(history, name, lr, seed):
+    if history.interrupted:  # Ctrl-C or SIGTERM: an unfinished run must not be stored as a result
+        raise KeyboardInterrupt(f"stopped during {name} at peak LR {lr:g}, seed {seed}; that run was not stored")
+
+
+def wsd_branches(
+    model_type: str,
+    lengths,
+    peak_lrs,
+    seeds,
+    *,
+    warmup_steps: int,
+    decay_fraction: float = 0.2,
+    decay: str = "1-sqrt",
+    eval_interval: int,
+    words=None,
+    cache_dir=None,
+    batch_size: int | None = None,
+    regenerate: bool = False,
+    model_overrides: dict | None = None,
+    train_overrides: dict | None = None,
+    device: str = "cpu",
+    progress: bool = False,
+) -> Results:
+    """WSD runs of several lengths, branched from one run: what WSD is for.
+
+    For each peak LR and seed, one *stable* run warms up over ``warmup_steps`` and then
+    holds the peak (:func:`~nnzero.schedules.linear_warmup`) for ``max(lengths)`` steps; it
+    is labelled ``"warmup+constant"``, and its validation loss at step ``n`` is that of a
+    constant-rate run of length ``n`` (``lengths`` should be multiples of
+    ``eval_interval``, so that it is measured there). For each length ``n``, a *branch*
+    labelled ``"WSD"`` goes on from the stable run's state at step ``n - D``
+    (``D = round(decay_fraction * n)``), decaying to 0 as ``wsd(n, warmup_steps,
+    decay_fraction, decay=decay)`` does. Before its decay a WSD schedule is the stable
+    one, so each branch computes exactly what a separate WSD run of length ``n`` would
+    (the tests check it), for only its ``D`` steps: ``run.extra["own_steps"]``.
+
+    Every run is stored and reloaded like :func:`run_experiments`'s; the other arguments
+    mean what they mean there.
+    """
+    lengths = sorted(_check_list("lengths", lengths, "length"))
+    peak_lrs = _check_list("peak_lrs", peak_lrs, "lr")
+    seeds = _check_list("seeds", seeds, "seed")
+    longest = lengths[-1]
+    stable = linear_warmup(warmup_steps) if warmup_steps else constant()
+    branches = {n: wsd(n, warmup_steps, decay_fraction, decay=decay) for n in lengths}
+    starts = {n: n - schedule.params["decay_steps"] for n, schedule in branches.items()}
+    bed = _test_bed(model_type, words, model_overrides)
+    cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    runs, trained = [], 0
+    for lr, seed in tqdm([(lr, seed) for lr in peak_lrs for seed in seeds], disable=not progress, unit="stable run"):
+        config = _train_config(model_type, longest, lr, seed, eval_interval, device, batch_size, train_overrides)
+        branch_at = sorted(set(starts.values()))
+        stable_settings = _settings(bed, config, "warmup+constant", stable, longest, seed, branch_points=branch_at)
+        branch_settings = {n: _settings(bed, dataclasses.replace(config, max_steps=n), "WSD", branches[n], n, seed,
+                                        branched_from=longest) for n in lengths}
+        paths = {n: _run_path(cache_dir, branch_settings[n]) for n in lengths}
+        stable_path = _run_path(cache_dir, stable_settings)
+        stored = {n: None if regenerate else _load_run(paths[n], branch_settings[n]) for n in lengths}
+        stable_run = None if regenerate else _load_run(stable_path, stable_settings)
+        if stable_run is None or any(run is None for run in stored.values()):
+            stable_run, stored = _train_branches(bed, config, stable, branches, starts, stable_settings, branch_settings, lr, seed)
+            _save_run(stable_path, stable_run)
+            for n in lengths:
+                _save_run(paths[n], stored[n])
+            trained += 1 + len(lengths)
+        runs += [stable_run] + [stored[n] for n in lengths]
+    return Results(model_type=model_type, steps=longest, runs=runs, trained=trained)
+
+
+def _train_branches(bed, config, stable, branches, starts, stable_settings, branch_settings, lr, seed):
+    """The stable run, stopped at every branch point to keep its state (a checkpoint,
+    which resumes exactly), and each branch trained on from its state."""
+    states = {}
+    torch.manual_seed(seed)
+    model = build_model(bed.model_type, bed.model_config)
+    with tempfile.TemporaryDirectory() as work_dir:
+        state, started = None, time.perf_counter()
+        for stop in sorted(set(starts.values())) + [config.max_steps]:
+            part = dataclasses.replace(config, max_steps=stop, save_last=True)
+            history = train(model, bed.train_data, bed.val_data, part, lr_schedule=stable, work_dir=work_dir,
+                            progress=False, state=state)
+            _refuse_interrupted(history, "the stable run", lr, seed)
+            state = states[stop] = checkpoint.load(Path(work_dir) / "last.pt")
+        stable_run = Run.from_history("warmup+constant", seed, history, settings=stable_settings,
+                                      wall_seconds=time.perf_counter() - started)
+    branched = {}
+    for n, schedule in branches.items():
+        start = starts[n]
+        if any(schedule(step) != stable(step) for step in range(start)):
+            raise ValueError(f"the WSD schedule of length {n} leaves the stable one before step {start}")
+        model = build_model(bed.model_type, bed.model_config)
+        started = time.perf_counter()
+        history = train(model, bed.train_data, bed.val_data, dataclasses.replace(config, max_steps=n),
+                        lr_schedule=schedule, progress=False, state=states[start])
+        _refuse_interrupted(history, f"the WSD branch of length {n}", lr, seed)
+        branched[n] = Run.from_history("WSD", seed, history, settings=branch_settings[n],
+                                       wall_seconds=time.perf_counter() - started, own_steps=n - start, branched_at=start)
+    return stable_run, branched
 
 
 def _mean_std(values):

@@ -239,3 +239,46 @@ def test_bad_arguments_are_refused_in_one_line(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message) as error:
         run(tmp_path, **kwargs)
     assert "\n" not in str(error.value)
+
+
+# --- WSD branched from one stable run ---------------------------------------------------
+
+
+def branches(cache_dir, **kwargs):
+    return experiments.wsd_branches(
+        "transformer", [10, 20], [1e-2], [0, 1], warmup_steps=2, decay_fraction=0.2, eval_interval=5, words=WORDS,
+        cache_dir=cache_dir, batch_size=4, model_overrides=TINY, **kwargs,
+    )
+
+
+def test_a_wsd_branch_computes_what_a_separate_wsd_run_of_its_length_does(tmp_path):
+    from nnzero.schedules import linear_warmup, wsd
+
+    results = branches(tmp_path / "branches")
+    assert [(r.label, r.steps, r.seed) for r in results.runs] == [
+        (label, steps, seed) for seed in (0, 1) for label, steps in (("warmup+constant", 20), ("WSD", 10), ("WSD", 20))]
+    assert results.trained == 6
+    separate = run(tmp_path / "separate", schedules={"WSD": lambda n: wsd(n, 2, 0.2, decay="1-sqrt"),
+                                                     "warmup+constant": lambda n: linear_warmup(2)},
+                   peak_lrs=[1e-2], seeds=[0, 1], steps=10)
+    longer = run(tmp_path / "separate", schedules={"WSD": lambda n: wsd(n, 2, 0.2, decay="1-sqrt")},
+                 peak_lrs=[1e-2], seeds=[0, 1], steps=20)
+    for seed in (0, 1):
+        by_length = {r.steps: r for r in results.runs if r.label == "WSD" and r.seed == seed}
+        alone = {10: next(r for r in separate.runs if r.label == "WSD" and r.seed == seed),
+                 20: next(r for r in longer.runs if r.seed == seed)}
+        for n in (10, 20):
+            assert by_length[n].val == alone[n].val and by_length[n].extra["own_steps"] == n // 5
+            assert by_length[n].extra["branched_at"] == n - n // 5
+        stable = next(r for r in results.runs if r.label == "warmup+constant" and r.seed == seed)
+        constant_10 = next(r for r in separate.runs if r.label == "warmup+constant" and r.seed == seed)
+        assert dict((step, val) for step, _, val in stable.curve)[10] == constant_10.val  # the stable run is the baseline
+
+
+def test_branches_are_stored_and_reloaded(tmp_path):
+    first = branches(tmp_path)
+    again = branches(tmp_path)
+    assert again.trained == 0 and again.runs == first.runs
+    with pytest.raises(ValueError, match="every length must be a whole number >= 2"):
+        experiments.wsd_branches("transformer", [1], [1e-2], [0], warmup_steps=0, eval_interval=1, words=WORDS,
+                                 cache_dir=tmp_path)
