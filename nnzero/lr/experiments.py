@@ -212,6 +212,9 @@ def run_experiments(
       ``regenerate=True`` retrains every run and overwrites its file.
     - ``device``: "cpu" by default, so results are the same on every machine with this
       torch; ``progress=True`` shows a bar over the runs.
+
+    A run whose loss stops being finite is stored as diverged: its ``val`` and ``best_val``
+    are infinite, its curve empty, and ``run.extra["diverged"]`` says at which step.
     """
     if not isinstance(schedules, dict) or not schedules:
         raise ValueError("run_experiments: schedules must be a non-empty dict {name: factory(steps) -> schedule}")
@@ -241,9 +244,14 @@ def run_experiments(
             torch.manual_seed(seed)
             model = build_model(model_type, bed.model_config)
             started = time.perf_counter()
-            history = train(model, bed.train_data, bed.val_data, config, lr_schedule=schedule, progress=False)
-            _refuse_interrupted(history, name, lr, seed)
-            run = Run.from_history(name, seed, history, settings=settings, wall_seconds=time.perf_counter() - started)
+            try:
+                history = train(model, bed.train_data, bed.val_data, config, lr_schedule=schedule, progress=False)
+            except FloatingPointError as error:  # a peak too high for this schedule: a result, not a crash
+                run = Run(name, seed, steps=steps, val=math.inf, best_val=math.inf, settings=settings,
+                          wall_seconds=time.perf_counter() - started, extra={"diverged": str(error)})
+            else:
+                _refuse_interrupted(history, name, lr, seed)
+                run = Run.from_history(name, seed, history, settings=settings, wall_seconds=time.perf_counter() - started)
             _save_run(path, run)
             trained += 1
         runs.append(run)

@@ -282,3 +282,11 @@ def test_branches_are_stored_and_reloaded(tmp_path):
     with pytest.raises(ValueError, match="every length must be a whole number >= 2"):
         experiments.wsd_branches("transformer", [1], [1e-2], [0], warmup_steps=0, eval_interval=1, words=WORDS,
                                  cache_dir=tmp_path)
+
+
+def test_a_run_that_diverges_is_stored_as_diverged_not_raised(tmp_path):
+    results = run(tmp_path, schedules={"constant": lambda n: constant()}, peak_lrs=[1e6], seeds=[0])
+    (diverged,) = results.runs
+    assert diverged.val == math.inf == diverged.best_val and "the training loss became" in diverged.extra["diverged"]
+    assert run(tmp_path, schedules={"constant": lambda n: constant()}, peak_lrs=[1e6], seeds=[0]).trained == 0
+    assert best_peaks(results)["constant"]["final_val_mean"] == math.inf
