@@ -1,123 +1,142 @@
-"""Lesson 14's target: the best schedule against a constant learning rate, makemore transformer.
+"""The learning-rate experiments behind lessons 14 and 15: schedules on the course's own models.
 
-The lesson's transformer (2 blocks, 4 heads, width 32, dropout 0.1; AdamW with weight
-decay 0.1, batches of 32 words) trained for the same number of steps with a constant
-learning rate and with the schedule that won lesson 14's comparison, each at every peak
-LR of the lesson's sweep and with 3 seeds, on the shipped names and on the reference
-names file. Each schedule is judged at its own best peak LR (lowest mean final
-validation loss), so neither is handicapped by a peak tuned for the other.
+Two experiments, on the shipped names (the course's split), one thread, every run stored
+as one JSON file in ``nnzero/data/lr_runs`` (shipped with the package, so the lessons load
+them instead of training):
 
-The target (issue #6): the best schedule beats constant LR at equal steps by a margin
-larger than the seed spread. Margin = mean final validation loss of constant minus that
-of the schedule; spread = the larger of the two seed ranges (highest minus lowest seed).
+- ``grid``: five schedules, each at every peak of a grid wide enough to bracket its best,
+  three seeds (the same seeds for every schedule, so runs pair up), 1,000 steps, on the
+  course's transformer (default size, Muon, the tool's recommended settings) and MLP
+  (default size, AdamW, recommended settings). Every schedule with a warmup warms up over
+  the same 50 steps; the baseline is warmup + constant, so that "decay beats constant"
+  compares decay with no decay and nothing else.
+- ``lengths``: the transformer at 250 to 4,000 steps. Warmup + constant and WSD come
+  from one stable run per peak and seed, WSD's cooldowns branched from it
+  (``nnzero.lr.experiments.wsd_branches``); warmup + cosine is a separate run for each
+  length, at the same peaks; step decay and one-cycle at one peak, the runs lesson 15
+  predicts before looking at them.
 
-Runs are cached by nnzero.lr.run_experiments in ``--cache-dir`` (default bench/out/lr_schedules,
-not tracked by git). Unless ``--fresh`` is given, the cache is first seeded with the
-lesson's stored runs (nnzero/data/lr_experiments): the shipped-names runs have exactly the
-lesson's settings, so they load instead of training again; the reference runs train.
-``--fresh`` with an empty ``--cache-dir`` retrains everything. Columns: "trained now" counts
-the runs this call trained (the rest loaded), "this call" is its time, "training" the
-summed wall time of all 18 runs as measured when they were trained (on a shared machine,
-an upper bound).
+For each part it prints every schedule at its best peak (mean ± sd over the seeds, and
+whether that best is inside the grid), and the paired differences from the baseline with
+a paired t-test (``nnzero.studies.stats``).
 
-    python bench/lr_schedules.py [--files shipped PATH] [--steps 1000] [--fresh]
+    python bench/lr_schedules.py                  # both parts; stored runs load, missing ones train
+    python bench/lr_schedules.py --part grid      # one part (two processes can share the work)
+    python bench/lr_schedules.py --regenerate     # train every run again
 """
 
 import argparse
-import shutil
+import statistics
 import time
 from pathlib import Path
 
 import nnzero.data
-from common import ROOT, add_files_argument, machine, read
-from nnzero.lr import best_peaks, constant, gain_over, multi_step, one_cycle, run_experiments, warmup_cosine, wsd
-from nnzero.makemore.data import Vocab
-from nnzero.makemore.models import ModelConfig, build_model, default_config
+import torch
+from common import machine
+from nnzero.lr import best_peaks, linear_warmup, multi_step, one_cycle, run_experiments, warmup_cosine, wsd
+from nnzero.lr.experiments import wsd_branches
+from nnzero.studies.stats import paired_t
 
-SHIPPED_RUNS = Path(nnzero.data.__file__).parent / "lr_experiments"
-
-# The lesson's settings, exactly: the same schedule factories (the cache compares every multiplier).
-SCHEDULES = {
-    "constant": lambda n: constant(),
-    "step decay": lambda n: multi_step([3 * n // 4], gamma=0.1),
-    "warmup+cosine": lambda n: warmup_cosine(n, warmup_steps=n // 20),
-    "one-cycle": lambda n: one_cycle(n),
-    "WSD": lambda n: wsd(n, warmup_steps=n // 20, decay_fraction=0.2, decay="1-sqrt"),
-}
-BEST = "WSD"  # the winner of lesson 14's transformer comparison on the shipped names
-TRANSFORMER = dict(n_layer=2, n_head=4, n_embd=32, dropout=0.1)
-TRAINING = dict(optimizer="adamw", batch_size=32, weight_decay=0.1)
-PEAK_LRS = [1e-3, 3e-3, 1e-2]
+RUNS = Path(nnzero.data.__file__).parent / "lr_runs"
 SEEDS = [0, 1, 2]
+WARMUP = 50
 STEPS = 1000
-EVAL_INTERVAL = 100
+EVAL_INTERVAL = 50
+BASELINE = "warmup+constant"
 
 
-def compare(words, steps, cache_dir, schedule, peak_lrs):
-    """Constant and ``schedule`` at every peak LR and seed: the results, and the seconds this call and the runs took."""
-    started = time.perf_counter()
-    results = run_experiments(
-        "transformer",
-        {name: SCHEDULES[name] for name in ("constant", schedule)},
-        peak_lrs,
-        SEEDS,
-        steps=steps,
-        words=words,
-        cache_dir=cache_dir,
-        eval_interval=EVAL_INTERVAL,
-        model_overrides=TRANSFORMER,
-        train_overrides=TRAINING,
-    )
-    seconds = time.perf_counter() - started
-    train_seconds = sum(run.wall_seconds for run in results.runs)  # as measured when each run was trained
-    return results, seconds, train_seconds
+def with_warmup(schedule, warmup_steps=WARMUP):
+    """``schedule``, multiplied by a linear warmup over its first steps."""
+    warmup = linear_warmup(warmup_steps)
+    return lambda step: warmup(step) * schedule(step)
 
 
-def count_parameters(words):
-    block_size = max(map(len, words)) + 1  # as run_experiments sizes the model
-    config = ModelConfig.from_dict({**default_config("transformer", len(Vocab.from_words(words)), block_size).to_dict(), **TRANSFORMER})
-    return sum(p.numel() for p in build_model("transformer", config).parameters())
+SCHEDULES = {
+    BASELINE: lambda n: linear_warmup(WARMUP),
+    "warmup+step": lambda n: with_warmup(multi_step([3 * n // 4], gamma=0.1)),
+    "warmup+cosine": lambda n: warmup_cosine(n, WARMUP),
+    "WSD": lambda n: wsd(n, WARMUP, decay_fraction=0.2, decay="1-sqrt"),
+    "one-cycle": lambda n: one_cycle(n),
+}
+PEAKS = {
+    "transformer": [2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2],
+    "mlp": [1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2],
+}
+LENGTHS = [250, 500, 1000, 2000, 4000]
+LENGTH_PEAKS = [4e-3, 8e-3, 1.6e-2]
+PREDICT_PEAK = 8e-3  # step decay and one-cycle at every length, for lesson 15
+
+
+def grid(model_type, regenerate=False):
+    return run_experiments(model_type, SCHEDULES, PEAKS[model_type], SEEDS, steps=STEPS, cache_dir=RUNS,
+                           eval_interval=EVAL_INTERVAL, regenerate=regenerate)
+
+
+def lengths(regenerate=False):
+    """{length: Results} of every schedule at every length (the branched runs split by length)."""
+    branched = wsd_branches("transformer", LENGTHS, LENGTH_PEAKS, SEEDS, warmup_steps=WARMUP, decay_fraction=0.2,
+                            decay="1-sqrt", eval_interval=EVAL_INTERVAL, cache_dir=RUNS, regenerate=regenerate)
+    by_length = {}
+    for n in sorted(LENGTHS, key=lambda n: n == STEPS):  # 1,000 last: the grid may have trained those runs already
+        separate = run_experiments("transformer", {"warmup+cosine": SCHEDULES["warmup+cosine"]}, LENGTH_PEAKS, SEEDS,
+                                   steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL, regenerate=regenerate)
+        predicted = run_experiments("transformer", {name: SCHEDULES[name] for name in ("warmup+step", "one-cycle")},
+                                    [PREDICT_PEAK], SEEDS, steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL,
+                                    regenerate=regenerate)
+        by_length[n] = (separate, predicted)
+    return branched, by_length
+
+
+def report(results, title):
+    print(f"\n{title}")
+    best = best_peaks(results)
+    base = best[BASELINE]
+    for name, row in best.items():
+        peaks = results.peak_lrs
+        inside = "inside" if peaks[0] < row["peak_lr"] < peaks[-1] else "AT THE EDGE"
+        line = (f"  {name:<16} best peak {row['peak_lr']:<7.3g} ({inside} {peaks[0]:g}..{peaks[-1]:g})  "
+                f"final val {row['final_val_mean']:.4f} ± {row['final_val_std']:.4f}")
+        if name != BASELINE:
+            test = paired_t(results.final_vals(BASELINE, base["peak_lr"]), results.final_vals(name, row["peak_lr"]))
+            line += f"  vs {BASELINE}: {test}"
+        print(line)
+
+
+def report_lengths(branched, by_length):
+    print("\nthe transformer against training length: final val, mean over seeds at each schedule's best peak")
+    print(f"  {'steps':>6} {BASELINE:>16} {'WSD (branched)':>15} {'warmup+cosine':>14} "
+          f"{'step @' + format(PREDICT_PEAK, 'g'):>13} {'1cycle @' + format(PREDICT_PEAK, 'g'):>15}")
+    for n, (separate, predicted) in sorted(by_length.items()):
+        def best_mean(runs_by_peak):
+            return min(statistics.fmean(values) for values in runs_by_peak.values())
+
+        constant_at_n = {lr: [dict((s, v) for s, _, v in r.curve)[n] for r in branched.runs_of(BASELINE, lr)] for lr in LENGTH_PEAKS}
+        wsd_at_n = {lr: [r.val for r in branched.runs_of("WSD", lr) if r.steps == n] for lr in LENGTH_PEAKS}
+        cosine = {lr: separate.final_vals("warmup+cosine", lr) for lr in LENGTH_PEAKS}
+        print(f"  {n:>6} {best_mean(constant_at_n):>16.4f} {best_mean(wsd_at_n):>15.4f} {best_mean(cosine):>14.4f} "
+              f"{statistics.fmean(predicted.final_vals('warmup+step', PREDICT_PEAK)):>13.4f} "
+              f"{statistics.fmean(predicted.final_vals('one-cycle', PREDICT_PEAK)):>15.4f}")
+    own = sum(run.extra.get("own_steps", run.steps) for run in branched.runs)
+    separate_steps = sum(LENGTHS) * len(LENGTH_PEAKS) * len(SEEDS)
+    print(f"  steps trained: WSD at all {len(LENGTHS)} lengths, branched (stable runs included): {own:,}; "
+          f"warmup+cosine, one run per length: {separate_steps:,}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_files_argument(parser)
-    parser.add_argument("--steps", type=int, default=STEPS, help=f"training steps per run (default {STEPS:,}, the lesson's)")
-    parser.add_argument("--schedule", default=BEST, choices=[name for name in SCHEDULES if name != "constant"], help=f"the schedule to set against constant (default {BEST}, the lesson's winner)")
-    parser.add_argument("--peak-lrs", default=",".join(map(str, PEAK_LRS)), help=f"comma-separated peak LRs to sweep (default the lesson's, {','.join(map(str, PEAK_LRS))})")
-    parser.add_argument("--cache-dir", default="bench/out/lr_schedules", help="where runs are stored, relative to the repository root")
-    parser.add_argument("--fresh", action="store_true", help="do not seed the cache with the lesson's stored runs; runs already in --cache-dir still load, so give an empty folder to retrain everything")
+    parser.add_argument("--part", choices=("grid", "lengths", "all"), default="all")
+    parser.add_argument("--regenerate", action="store_true", help="train every run again, overwriting the stored ones")
     args = parser.parse_args()
-    peak_lrs = [float(lr) for lr in args.peak_lrs.split(",")]
-
-    cache_dir = Path(ROOT) / args.cache_dir
-    if not args.fresh:
-        shutil.copytree(SHIPPED_RUNS, cache_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
-
+    torch.set_num_threads(1)
     print(machine())
-    print(f"transformer {TRANSFORMER}, {args.steps:,} steps, peak LRs {peak_lrs}, seeds {SEEDS}\n")
-    header = (f"{'dataset':<36} {'params':>6} {'schedule':<14} {'best peak':>9} {'final val (mean ± std)':>23} "
-              f"{'seed range':>10} {'trained now':>11} {'this call':>9} {'training':>9}")
-    print(header)
-    print("-" * len(header))
-    verdicts = []
-    for dataset in args.files:
-        words = read(dataset)
-        results, seconds, train_seconds = compare(words, args.steps, cache_dir, args.schedule, peak_lrs)
-        params = count_parameters(words)
-        for name, row in best_peaks(results).items():
-            finals = results.final_vals(name, row["peak_lr"])
-            first = name == "constant"
-            trained = f"{results.trained}/{len(results.runs)}" if first else ""
-            clock = f"{seconds:.0f} s" if first else ""
-            training = f"{train_seconds / 60:.0f} min" if first else ""
-            print(f"{dataset:<36} {params:>6,} {name:<14} {row['peak_lr']:>9.0e} {row['final_val_mean']:>12.4f} ± {row['final_val_std']:.4f} "
-                  f"{max(finals) - min(finals):>10.4f} {trained:>11} {clock:>9} {training:>9}", flush=True)
-        margin, spread = gain_over(results, args.schedule)
-        verdicts.append(f"{dataset}: {args.schedule} beats constant by {margin:.4f} nats; seed spread {spread:.4f}; "
-                        f"margin / spread = {margin / spread:.1f}: target {'reached' if margin > spread else 'NOT reached'}")
-    print()
-    print("\n".join(verdicts))
+    started = time.perf_counter()
+    if args.part in ("grid", "all"):
+        for model_type in PEAKS:
+            results = grid(model_type, args.regenerate)
+            report(results, f"{model_type}, {STEPS:,} steps, {len(SEEDS)} seeds ({results.trained} runs trained now)")
+    if args.part in ("lengths", "all"):
+        report_lengths(*lengths(args.regenerate))
+    print(f"\n{(time.perf_counter() - started) / 60:.0f} minutes")
 
 
 if __name__ == "__main__":
