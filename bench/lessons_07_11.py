@@ -1,15 +1,17 @@
-"""The final models of lessons 07-11 (WaveNet, RNN, LSTM, GRU, Transformer), trained exactly
-as each lesson trains it, on the shipped names and on the reference names.txt.
+"""The final models of lessons 07 and 11 (WaveNet, Transformer), trained exactly as each
+lesson trains it, on the shipped names and on the reference names.txt. Lessons 08-10's
+RNN, LSTM and GRU, three seeds each on one footing, are bench/recurrent_table.py's.
 
 Each row: ``torch.manual_seed(42)``, the lesson's model (its ModelConfig: the package's
 default shape, or the lesson's own), then ``train`` with the lesson's
-``recommended_train_config(type, ...)`` overrides (steps, evaluation interval, batch,
-peak rate, batch seed), on whole words split 80/10/10 with seed 42. The losses are those
+``recommended_train_config(type, ...)`` overrides (steps, evaluation interval, batch
+seed), on whole words split 80/10/10 with seed 42, each distinct word in one part (the
+course's split, ``dedupe=True``). The losses are those
 of the final model (mean NLL per character, in nats) on the three splits. ``wall`` is the
 training time by the clock, ``cpu`` in CPU seconds of the process (all threads). Results: bench/BENCHMARKS.md.
 
     python bench/lessons_07_11.py                          # every lesson, both files
-    python bench/lessons_07_11.py --lessons 09 10 --files shipped
+    python bench/lessons_07_11.py --lessons 11 --files shipped
 """
 
 import argparse
@@ -24,17 +26,14 @@ SEED = 42
 LESSONS = {
     "07": ("WaveNet, context 8", "wavenet", dict(context=8, n_layer=3, n_embd=32, n_embd2=96, dropout=0.1),
            dict(max_steps=8_000, eval_interval=1_000, seed=SEED)),
-    "08": ("RNN (64, 128)", "rnn", None, dict(max_steps=10_000, eval_interval=500)),
-    "09": ("LSTM (1 x 128)", "lstm", None, dict(max_steps=6_000, eval_interval=500, seed=SEED)),
-    "10": ("GRU (1 x 128)", "gru", None, dict(max_steps=3_000, eval_interval=250)),
-    "11": ("Transformer (4 x 64)", "transformer", None, dict(max_steps=11_000, eval_interval=1_000)),
+    "11": ("Transformer (4 x 64)", "transformer", None, dict(max_steps=6_500, eval_interval=1_000)),
 }
 
 
 def run(words, lesson):
     """Train one lesson's model on ``words``: (parameters, history, [train, val, test] losses)."""
     _, model_type, shape, overrides = LESSONS[lesson]
-    vocab, _, (train_data, val_data, test_data) = sequence_splits(words)
+    vocab, _, (train_data, val_data, test_data) = sequence_splits(words, dedupe=True)
     block_size = train_data.block_size
     config = default_config(model_type, len(vocab), block_size) if shape is None else ModelConfig(len(vocab), block_size, **shape)
     torch.manual_seed(SEED)
