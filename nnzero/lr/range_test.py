@@ -16,7 +16,7 @@ and the optimizer are put back as they were, so the test costs nothing but time.
 
 import copy
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -24,8 +24,10 @@ from nnzero.makemore.training import TrainConfig, draw_batch, make_optimizer, tr
 
 RULES = {
     "steepest": "the learning rate where the smoothed loss falls fastest per decade of learning rate (before its minimum)",
-    "min/10": "a tenth of the learning rate at the minimum of the smoothed loss",
+    "min/10": "a tenth of the learning rate at the minimum of the smoothed loss (fastai's former lr_min suggestion)",
+    "valley": "the middle of the longest stretch over which the smoothed loss keeps falling (fastai's default, valley)",
 }
+CURVES = ("ema", "centred")
 
 
 @dataclass
@@ -34,7 +36,9 @@ class RangeTestResult:
 
     ``lrs[i]`` and ``losses[i]`` are the rate and the batch loss of step ``i``;
     ``smoothed[i]`` is the bias-corrected exponential moving average of the losses up to
-    ``i``. ``suggested_lr`` follows ``rule`` (a sentence), or is None when the curve is
+    ``i``, which lags behind them; ``centred[i]`` is the mean of the losses in a window
+    centred on ``i`` (:func:`centred_average`), which does not. ``suggested_lr`` follows
+    ``rule`` (a sentence) on the curve named by ``curve``, or is None when the curve is
     too short to apply it. ``diverged`` says whether the test stopped early because the
     smoothed loss blew up (or the loss stopped being finite).
     """
@@ -45,6 +49,31 @@ class RangeTestResult:
     suggested_lr: float | None
     rule: str
     diverged: bool = False
+    centred: list = field(default_factory=list)
+    curve: str = "ema"
+
+
+def centred_average(values, window: int) -> list:
+    """The mean of ``values`` over ``window`` points centred on each one (``window`` odd;
+    fewer points near the ends, where the window runs out). Unlike an exponential moving
+    average it looks as far ahead as behind, so a minimum stays where it is."""
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1 or window % 2 == 0:
+        raise ValueError(f"window must be an odd whole number >= 1, not {window!r}")
+    half = window // 2
+    return [sum(values[max(0, i - half) : i + half + 1]) / len(values[max(0, i - half) : i + half + 1])
+            for i in range(len(values))]
+
+
+def _valley(lrs, curve):
+    """The middle of the longest decreasing run of points (not necessarily adjacent) of ``curve``."""
+    longest = [1] * len(curve)  # the longest decreasing subsequence ending at each point
+    for i in range(len(curve)):
+        for j in range(i):
+            if curve[j] > curve[i] and longest[j] + 1 > longest[i]:
+                longest[i] = longest[j] + 1
+    end = max(range(len(curve)), key=lambda i: (longest[i], -i))
+    start = end - longest[end] + 1
+    return lrs[(start + end) // 2]
 
 
 def _suggest(lrs, smoothed, rule):
@@ -53,6 +82,8 @@ def _suggest(lrs, smoothed, rule):
     lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
     if rule == "min/10":
         return lrs[lowest] / 10
+    if rule == "valley":
+        return _valley(lrs, smoothed)
     # Central differences of the smoothed loss against log10(lr), at the points before the minimum.
     candidates = range(1, min(lowest, len(smoothed) - 1))
     if not candidates:
@@ -77,6 +108,8 @@ def lr_range_test(
     diverge_factor: float = 4.0,
     seed: int = 0,
     rule: str = "steepest",
+    curve: str = "ema",
+    window: int = 31,
     optimizer: torch.optim.Optimizer | None = None,
     config: TrainConfig | None = None,
 ) -> RangeTestResult:
@@ -87,13 +120,15 @@ def lr_range_test(
     - ``smoothed[i] = avg_i / (1 - smooth ** (i + 1))`` with
       ``avg_i = smooth * avg_{i-1} + (1 - smooth) * loss_i`` (``avg_{-1} = 0``): an
       exponential moving average, divided by its bias toward the zero it started from.
+      It lags the losses by about ``smooth / (1 - smooth)`` steps (49 at 0.98).
+    - ``centred``: :func:`centred_average` of the losses over ``window`` steps, computed
+      once the test has ended (it needs the steps after each one): no lag.
     - Stops early once ``smoothed[i] > diverge_factor * min(smoothed[:i])``, or when the
       loss is NaN or infinite (that step is not recorded).
-    - ``rule``: ``"steepest"`` (default) or ``"min/10"`` (Smith's advice: an order of
-      magnitude below the minimum); see :data:`RULES`. The moving average lags the
-      losses by about ``smooth / (1 - smooth)`` steps (49 at 0.98), which pushes its
-      minimum late. More ``steps`` make the curve sharper; lesson 14 compares the rules
-      on real models.
+    - ``rule``: ``"steepest"`` (default), ``"min/10"`` or ``"valley"``, see :data:`RULES`,
+      applied to ``curve``: ``"ema"`` (default, ``smoothed``) or ``"centred"``. The moving
+      average's lag pushes its minimum late, and "min/10" with it. More ``steps`` make
+      the curve sharper; lesson 14 compares the rules on real models.
     - ``optimizer``: the one training will use; by default what ``make_optimizer`` makes
       from ``config`` (default ``TrainConfig()``: AdamW; Muon and AdamW for
       ``optimizer="muon"``), whose ``grad_clip`` is also applied.
@@ -116,6 +151,10 @@ def lr_range_test(
         raise ValueError(f"lr_range_test: diverge_factor must be > 1, not {diverge_factor!r}")
     if rule not in RULES:
         raise ValueError(f"lr_range_test: rule must be one of {', '.join(map(repr, RULES))}, not {rule!r}")
+    if curve not in CURVES:
+        raise ValueError(f"lr_range_test: curve must be one of {', '.join(map(repr, CURVES))}, not {curve!r}")
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1 or window % 2 == 0:
+        raise ValueError(f"lr_range_test: window must be an odd whole number >= 1, not {window!r}")
     if len(train_data) == 0:
         raise ValueError("lr_range_test: train_data is empty; give it the training set")
     config = TrainConfig() if config is None else config
@@ -154,7 +193,9 @@ def lr_range_test(
         model.load_state_dict(saved_model)
         optimizer.load_state_dict(saved_optimizer)
         model.train(was_training)
-    return RangeTestResult(lrs, losses, smoothed, _suggest(lrs, smoothed, rule), RULES[rule], diverged)
+    centred = centred_average(losses, window)
+    suggested = _suggest(lrs, smoothed if curve == "ema" else centred, rule)
+    return RangeTestResult(lrs, losses, smoothed, suggested, RULES[rule], diverged, centred, curve)
 
 
 def plot_range_test(result: RangeTestResult, ax=None, title: str = "learning-rate range test"):

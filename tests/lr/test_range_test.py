@@ -110,6 +110,36 @@ def test_suggestion_rules_on_a_known_curve():
     assert range_test._suggest(lrs[:2], smoothed[:2], "min/10") is None
 
 
+def test_the_valley_rule_takes_the_middle_of_the_longest_fall():
+    lrs = [10 ** (-6 + 0.1 * i) for i in range(61)]
+    curve = [3.0] * 10 + [3.0 - 0.05 * k for k in range(1, 41)] + [1.0 + 0.3 * k for k in range(1, 12)]
+    # The longest fall runs from the last flat point (9) to the bottom (49); its middle is 29.
+    assert range_test._suggest(lrs, curve, "valley") == lrs[29]
+
+
+def test_a_centred_average_keeps_the_minimum_where_an_ema_moves_it_late():
+    losses = [abs(i - 60) / 10 for i in range(121)]  # a V with its bottom at step 60
+    centred = range_test.centred_average(losses, 21)
+    assert min(range(121), key=centred.__getitem__) == 60 and centred[0] == sum(losses[:11]) / 11
+    ema, average = [], 0.0
+    for i, loss in enumerate(losses):
+        average = 0.9 * average + 0.1 * loss
+        ema.append(average / (1 - 0.9 ** (i + 1)))
+    assert min(range(121), key=ema.__getitem__) > 60  # the lag
+    with pytest.raises(ValueError, match="window must be an odd whole number"):
+        range_test.centred_average(losses, 0)
+
+
+def test_the_result_carries_both_curves_and_suggests_from_the_one_asked_for(data):
+    model = tiny_transformer(len(data.vocab))
+    ema = lr_range_test(model, data, steps=30, batch_size=4, rule="min/10", window=5, diverge_factor=1e9)
+    centred = lr_range_test(model, data, steps=30, batch_size=4, rule="min/10", window=5, curve="centred", diverge_factor=1e9)
+    assert ema.losses == centred.losses and ema.centred == centred.centred == range_test.centred_average(ema.losses, 5)
+    assert (ema.curve, centred.curve) == ("ema", "centred")
+    assert centred.suggested_lr == range_test._suggest(centred.lrs, centred.centred, "min/10")
+    assert ema.suggested_lr == range_test._suggest(ema.lrs, ema.smoothed, "min/10")
+
+
 def test_result_states_its_rule(data):
     model = tiny_transformer(len(data.vocab))
     result = lr_range_test(model, data, steps=20, batch_size=4, rule="steepest")
@@ -137,7 +167,9 @@ def test_plot_has_labelled_log_axes(data):
         (dict(batch_size=0), "batch_size must be a whole number >= 1"),
         (dict(smooth=1.0), r"smooth must be in \[0, 1\)"),
         (dict(diverge_factor=1.0), "diverge_factor must be > 1"),
-        (dict(rule="valley"), "rule must be one of"),
+        (dict(rule="lowest"), "rule must be one of"),
+        (dict(curve="median"), "curve must be one of"),
+        (dict(window=4), "window must be an odd whole number >= 1"),
     ],
 )
 def test_bad_arguments_are_refused_in_one_line(data, kwargs, message):
