@@ -1,0 +1,128 @@
+"""Predict a schedule's loss curve before training it: the learning-rate annealing law.
+
+Tissue et al. (2024, "Scaling Law with Learning Rate Annealing") found that the loss
+after step ``s`` of a run depends on its learning-rate schedule through two sums::
+
+    L(s) = L0 + A * S1(s) ** -alpha - C * S2(s)
+
+- ``S1(s) = eta_1 + ... + eta_s``, the *forward area*: how far, in total, the rate has let
+  the weights move. More area, lower loss, with diminishing returns (a power law).
+- ``S2(s) = m_1 + ... + m_s`` with ``m_i = decay * m_(i-1) + (eta_(i-1) - eta_i)``, the
+  *annealing area*: every drop of the rate lowers the loss, not at once but as a
+  momentum that builds up and fades (``decay``, 0.999 in the paper). Lowering the rate
+  costs forward area but buys annealing area; a schedule's final loss is the balance.
+
+Here ``eta`` is the schedule's multiplier of the peak rate (the peak is fixed), step by
+step, and the law's four numbers ``L0, A, alpha, C`` are fitted to the validation curves
+of a few runs::
+
+    law = fit_law([(multipliers_constant, steps, losses), (multipliers_cosine, steps, losses)])
+    law.predict(multipliers_wsd, [250, 500, 1000])     # the losses a WSD run would reach there
+
+The fit is least squares on every measured point, by gradient descent in float64
+(Adam, then L-BFGS) from a start read off the curves.
+"""
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+DECAY = 0.999  # the annealing momentum's decay, the paper's value
+
+
+def areas(multipliers, decay: float = DECAY) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(S1, S2)``: the forward and annealing areas after each step, ``S1[s - 1]`` and
+    ``S2[s - 1]`` being those after ``s`` steps, for a schedule given by its multipliers
+    (one per step)."""
+    eta = torch.as_tensor(list(multipliers), dtype=torch.float64)
+    if eta.ndim != 1 or len(eta) == 0:
+        raise ValueError("multipliers must be a non-empty list, one number per step")
+    if not 0 <= decay < 1:
+        raise ValueError(f"decay must be in [0, 1), not {decay!r}")
+    drops = torch.cat([torch.zeros(1, dtype=torch.float64), eta[:-1] - eta[1:]])
+    momentum, m = torch.empty_like(eta), 0.0
+    for i, drop in enumerate(drops.tolist()):
+        m = decay * m + drop
+        momentum[i] = m
+    return eta.cumsum(0), momentum.cumsum(0)
+
+
+@dataclass(frozen=True)
+class Law:
+    """A fitted annealing law: ``L = L0 + A * S1 ** -alpha - C * S2``."""
+
+    L0: float
+    A: float
+    alpha: float
+    C: float
+    decay: float = DECAY
+
+    def predict(self, multipliers, steps) -> list[float]:
+        """The predicted loss after each of ``steps`` steps (whole numbers from 1 to the
+        schedule's length) of a run with these multipliers."""
+        s1, s2 = areas(multipliers, self.decay)
+        index = _steps_index(steps, len(s1))
+        return (self.L0 + self.A * s1[index] ** -self.alpha - self.C * s2[index]).tolist()
+
+    def __str__(self):
+        return f"L = {self.L0:.4f} + {self.A:.4f} · S1^-{self.alpha:.4f} − {self.C:.3g} · S2  (decay {self.decay})"
+
+
+def _steps_index(steps, length):
+    steps = list(steps)
+    if any(isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= length for s in steps):
+        raise ValueError(f"steps must be whole numbers from 1 to the schedule's length {length}, not {steps!r}")
+    return torch.tensor(steps) - 1
+
+
+def fit_law(curves, decay: float = DECAY, iterations: int = 2000) -> Law:
+    """Fit ``L0, A, alpha, C`` to ``curves``: a list of ``(multipliers, steps, losses)``,
+    one per run (its schedule's multipliers, step by step, and the losses measured after
+    those steps; step 0, before any training, is left out by the law: S1 is 0 there)."""
+    columns = []
+    for multipliers, steps, losses in curves:
+        kept = [(s, loss) for s, loss in zip(steps, losses) if s >= 1]
+        if not kept:
+            raise ValueError("every curve needs at least one loss measured after step 1 or later")
+        s1, s2 = areas(multipliers, decay)
+        index = _steps_index([s for s, _ in kept], len(s1))
+        columns.append((s1[index], s2[index], torch.tensor([loss for _, loss in kept], dtype=torch.float64)))
+    s1, s2, target = (torch.cat(parts) for parts in zip(*columns))
+    if len(target) < 4:
+        raise ValueError(f"fitting four numbers needs at least four measured losses, not {len(target)}")
+
+    # Start: the floor a little below the lowest loss, a power of 0.5, the scale through the first point.
+    floor = float(target.min()) - 0.1
+    start_alpha = 0.5
+    first = int(s1.argmin())
+    start_A = max(1e-3, (float(target[first]) - floor) * float(s1[first]) ** start_alpha)
+    params = torch.tensor([floor, math.log(start_A), math.log(start_alpha), math.log(1e-3)], dtype=torch.float64,
+                          requires_grad=True)
+
+    def loss_fn():
+        L0, log_A, log_alpha, log_C = params
+        predicted = L0 + log_A.exp() * s1 ** -log_alpha.exp() - log_C.exp() * s2
+        return ((predicted - target) ** 2).mean()
+
+    adam = torch.optim.Adam([params], lr=0.05)
+    for _ in range(iterations):
+        adam.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        adam.step()
+    lbfgs = torch.optim.LBFGS([params], lr=1, max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
+                              line_search_fn="strong_wolfe")
+
+    def closure():
+        lbfgs.zero_grad()
+        value = loss_fn()
+        value.backward()
+        return value
+
+    lbfgs.step(closure)
+    L0, log_A, log_alpha, log_C = params.detach().tolist()
+    return Law(L0, math.exp(log_A), math.exp(log_alpha), math.exp(log_C), decay)
+
+
+__all__ = ["DECAY", "Law", "areas", "fit_law"]
