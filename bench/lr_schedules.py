@@ -1,6 +1,7 @@
 """The learning-rate experiments behind lessons 14 and 15: schedules on the course's own models.
 
-Two experiments, on the shipped names (the course's split), one thread, every run stored
+Two experiments, on the shipped names (the course's split: seed 42, each distinct name in
+one part), one thread, every run stored
 as one JSON file in ``nnzero/data/lr_runs`` (shipped with the package, so the lessons load
 them instead of training):
 
@@ -69,20 +70,20 @@ PREDICT_PEAK = 8e-3  # step decay and one-cycle at every length, for lesson 15
 
 def grid(model_type, regenerate=False):
     return run_experiments(model_type, SCHEDULES, PEAKS[model_type], SEEDS, steps=STEPS, cache_dir=RUNS,
-                           eval_interval=EVAL_INTERVAL, regenerate=regenerate)
+                           eval_interval=EVAL_INTERVAL, regenerate=regenerate, dedupe=True)
 
 
 def lengths(regenerate=False):
     """{length: Results} of every schedule at every length (the branched runs split by length)."""
     branched = wsd_branches("transformer", LENGTHS, LENGTH_PEAKS, SEEDS, warmup_steps=WARMUP, decay_fraction=0.2,
-                            decay="1-sqrt", eval_interval=EVAL_INTERVAL, cache_dir=RUNS, regenerate=regenerate)
+                            decay="1-sqrt", eval_interval=EVAL_INTERVAL, cache_dir=RUNS, regenerate=regenerate, dedupe=True)
     by_length = {}
     for n in sorted(LENGTHS, key=lambda n: n == STEPS):  # 1,000 last: the grid may have trained those runs already
         separate = run_experiments("transformer", {"warmup+cosine": SCHEDULES["warmup+cosine"]}, LENGTH_PEAKS, SEEDS,
-                                   steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL, regenerate=regenerate)
+                                   steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL, regenerate=regenerate, dedupe=True)
         predicted = run_experiments("transformer", {name: SCHEDULES[name] for name in ("warmup+step", "one-cycle")},
                                     [PREDICT_PEAK], SEEDS, steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL,
-                                    regenerate=regenerate)
+                                    regenerate=regenerate, dedupe=True)
         by_length[n] = (separate, predicted)
     return branched, by_length
 

@@ -191,6 +191,7 @@ def run_experiments(
     train_overrides: dict | None = None,
     device: str = "cpu",
     progress: bool = False,
+    dedupe: bool = False,
 ) -> Results:
     """Train a fresh ``model_type`` model for every (schedule, peak LR, seed); return the Results.
 
@@ -200,7 +201,8 @@ def run_experiments(
     - ``peak_lrs``: the peak learning rates (``TrainConfig.learning_rate``); ``seeds``:
       each seed fixes the model's initialisation, the batches and the dropout masks.
     - ``steps``: the step budget of every run. ``words``: the data (default: the shipped
-      names), split 80/10/10 with the lectures' seed; every model reads whole words
+      names), split 80/10/10 with the lectures' seed, each distinct word in one part only
+      with ``dedupe=True`` (the course's split); every model reads whole words
       (SequenceDataset). ``batch_size``: default the model type's recommended one.
     - ``eval_interval``: steps between evaluations on the whole validation split
       (default ``max(1, steps // 20)``, so 21 points per curve).
@@ -230,7 +232,7 @@ def run_experiments(
     if eval_interval is None:
         eval_interval = max(1, steps // 20)
 
-    bed = _test_bed(model_type, words, model_overrides)
+    bed = _test_bed(model_type, words, model_overrides, dedupe)
     cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
     runs, trained = [], 0
     combinations = [(name, lr, seed) for name in schedules for lr in peak_lrs for seed in seeds]
@@ -265,15 +267,16 @@ class _TestBed:
     train_data: object
     val_data: object
     data_sha256: str
+    dedupe: bool
 
 
-def _test_bed(model_type, words, model_overrides) -> _TestBed:
+def _test_bed(model_type, words, model_overrides, dedupe) -> _TestBed:
     """The data (split 80/10/10 with the course's seed) and the model's shape."""
     words = load_words() if words is None else list(words)
-    vocab, _, (train_data, val_data, _) = sequence_splits(words, seed=SPLIT_SEED)
+    vocab, _, (train_data, val_data, _) = sequence_splits(words, seed=SPLIT_SEED, dedupe=dedupe)
     model_config = default_config(model_type, len(vocab), train_data.block_size)
     model_config = ModelConfig.from_dict({**model_config.to_dict(), **(model_overrides or {})})
-    return _TestBed(model_type, model_config, train_data, val_data, words_sha256(words))
+    return _TestBed(model_type, model_config, train_data, val_data, words_sha256(words), dedupe)
 
 
 def _train_config(model_type, steps, lr, seed, eval_interval, device, batch_size, train_overrides):
@@ -309,6 +312,8 @@ def _settings(bed: _TestBed, config, name, schedule, steps, seed, **more) -> dic
         "seed": seed,
         "data_sha256": bed.data_sha256,
         "split_seed": SPLIT_SEED,
+        # In the key only when set, so that the runs stored before the option existed keep their keys.
+        **({"dedupe": True} if bed.dedupe else {}),
         # The release, not the build: 2.13.0+cpu and 2.13.0+cu121 compute the same on the CPU.
         "torch": torch.__version__.split("+")[0],
         "training_arithmetic": TRAINING_ARITHMETIC,
@@ -339,6 +344,7 @@ def wsd_branches(
     train_overrides: dict | None = None,
     device: str = "cpu",
     progress: bool = False,
+    dedupe: bool = False,
 ) -> Results:
     """WSD runs of several lengths, branched from one run: what WSD is for.
 
@@ -363,7 +369,7 @@ def wsd_branches(
     stable = linear_warmup(warmup_steps) if warmup_steps else constant()
     branches = {n: wsd(n, warmup_steps, decay_fraction, decay=decay) for n in lengths}
     starts = {n: n - schedule.params["decay_steps"] for n, schedule in branches.items()}
-    bed = _test_bed(model_type, words, model_overrides)
+    bed = _test_bed(model_type, words, model_overrides, dedupe)
     cache_dir = default_cache_dir() if cache_dir is None else Path(cache_dir)
     runs, trained = [], 0
     for lr, seed in tqdm([(lr, seed) for lr in peak_lrs for seed in seeds], disable=not progress, unit="stable run"):

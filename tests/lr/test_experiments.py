@@ -290,3 +290,13 @@ def test_a_run_that_diverges_is_stored_as_diverged_not_raised(tmp_path):
     assert diverged.val == math.inf == diverged.best_val and "the training loss became" in diverged.extra["diverged"]
     assert run(tmp_path, schedules={"constant": lambda n: constant()}, peak_lrs=[1e6], seeds=[0]).trained == 0
     assert best_peaks(results)["constant"]["final_val_mean"] == math.inf
+
+
+def test_the_courses_split_is_asked_for_and_is_part_of_the_key(tmp_path):
+    doubled = WORDS + WORDS[:10]  # ten names twice: deduplicated, each is in one part only
+    plain = run_experiments("transformer", SCHEDULES, [1e-2], [0], steps=4, words=doubled, cache_dir=tmp_path,
+                            batch_size=4, eval_interval=4, model_overrides=TINY)
+    course = run_experiments("transformer", SCHEDULES, [1e-2], [0], steps=4, words=doubled, cache_dir=tmp_path,
+                             batch_size=4, eval_interval=4, model_overrides=TINY, dedupe=True)
+    assert course.trained == 2 and "dedupe" not in plain.runs[0].settings and course.runs[0].settings["dedupe"] is True
+    assert course.runs[0].val != plain.runs[0].val  # another validation set
