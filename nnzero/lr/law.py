@@ -11,6 +11,9 @@ after step ``s`` of a run depends on its learning-rate schedule through two sums
   *annealing area*: every drop of the rate lowers the loss, not at once but as a
   momentum that builds up and fades (``decay``, 0.999 in the paper). Lowering the rate
   costs forward area but buys annealing area; a schedule's final loss is the balance.
+  A rise (a warmup, one-cycle's first phase) is a negative drop: it raises the loss the
+  same way. With ``decay`` 0.999 a change is remembered for about 1,000 steps, the whole
+  of a short run; a smaller ``decay`` forgets sooner.
 
 Here ``eta`` is the schedule's multiplier of the peak rate (the peak is fixed), step by
 step, and the law's four numbers ``L0, A, alpha, C`` are fitted to the validation curves
@@ -20,7 +23,10 @@ of a few runs::
     law.predict(multipliers_wsd, [250, 500, 1000])     # the losses a WSD run would reach there
 
 The fit is least squares on every measured point, by gradient descent in float64
-(Adam, then L-BFGS) from a start read off the curves.
+(Adam, then L-BFGS) from a start read off the curves. ``fit_law(..., annealing=False)``
+fits the law without its annealing term (C = 0): the baseline that says the final loss
+depends on the forward area alone. :func:`optimal_schedule` searches for the decay that
+the law says ends lowest (Luo et al. 2025 did the same with their multi-power law).
 """
 
 import math
@@ -76,10 +82,11 @@ def _steps_index(steps, length):
     return torch.tensor(steps) - 1
 
 
-def fit_law(curves, decay: float = DECAY, iterations: int = 2000) -> Law:
+def fit_law(curves, decay: float = DECAY, iterations: int = 2000, annealing: bool = True) -> Law:
     """Fit ``L0, A, alpha, C`` to ``curves``: a list of ``(multipliers, steps, losses)``,
     one per run (its schedule's multipliers, step by step, and the losses measured after
-    those steps; step 0, before any training, is left out by the law: S1 is 0 there)."""
+    those steps; step 0, before any training, is left out by the law: S1 is 0 there).
+    ``annealing=False`` holds C at 0."""
     columns = []
     for multipliers, steps, losses in curves:
         kept = [(s, loss) for s, loss in zip(steps, losses) if s >= 1]
@@ -102,7 +109,8 @@ def fit_law(curves, decay: float = DECAY, iterations: int = 2000) -> Law:
 
     def loss_fn():
         L0, log_A, log_alpha, log_C = params
-        predicted = L0 + log_A.exp() * s1 ** -log_alpha.exp() - log_C.exp() * s2
+        anneal = log_C.exp() * s2 if annealing else 0.0
+        predicted = L0 + log_A.exp() * s1 ** -log_alpha.exp() - anneal
         return ((predicted - target) ** 2).mean()
 
     adam = torch.optim.Adam([params], lr=0.05)
@@ -122,7 +130,52 @@ def fit_law(curves, decay: float = DECAY, iterations: int = 2000) -> Law:
 
     lbfgs.step(closure)
     L0, log_A, log_alpha, log_C = params.detach().tolist()
-    return Law(L0, math.exp(log_A), math.exp(log_alpha), math.exp(log_C), decay)
+    return Law(L0, math.exp(log_A), math.exp(log_alpha), math.exp(log_C) if annealing else 0.0, decay)
 
 
-__all__ = ["DECAY", "Law", "areas", "fit_law"]
+def optimal_schedule(law: Law, steps: int, warmup_steps: int, floor: float = 0.0, iterations: int = 3000) -> list[float]:
+    """The multipliers (one per step) of the schedule that ``law`` predicts ends lowest
+    after ``steps`` steps, among those that warm up linearly over ``warmup_steps`` steps
+    (as ``(t + 1) / (W + 1)``) and then never rise again: the peak held for a while, then
+    any decreasing path to ``floor`` by the last step.
+
+    The path is a set of drops, one per step after the warmup, that add up to
+    ``1 - floor``: softmax weights of free parameters, found by Adam on the law's final
+    loss, where the annealing area after the last step is ``sum_k drop_k (1 - decay **
+    (T - k + 1)) / (1 - decay)`` (the momentum of each drop, summed to the end)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= warmup_steps < steps - 1:
+        raise ValueError(f"need whole numbers 0 <= warmup_steps < steps - 1, not steps={steps!r}, warmup_steps={warmup_steps!r}")
+    if not 0 <= floor < 1:
+        raise ValueError(f"floor must be in [0, 1), not {floor!r}")
+    warmup = torch.tensor([(t + 1) / (warmup_steps + 1) for t in range(warmup_steps)], dtype=torch.float64)
+    after = steps - warmup_steps  # steps at or after the peak; the first one is at the peak
+    positions = torch.arange(warmup_steps + 1, steps, dtype=torch.float64)  # where each drop can happen (0-based step)
+    persistence = (1 - law.decay ** (steps - positions)) / (1 - law.decay)
+    logits = torch.zeros(after - 1, dtype=torch.float64, requires_grad=True)
+    warmup_drops_area = 0.0
+    if warmup_steps:  # the warmup's rises are negative drops: they enter S2 like any other change
+        rises = torch.cat([torch.zeros(1, dtype=torch.float64), warmup[1:] - warmup[:-1], (1 - warmup[-1:])])
+        rise_positions = torch.arange(0, warmup_steps + 1, dtype=torch.float64)
+        warmup_drops_area = -(rises * (1 - law.decay ** (steps - rise_positions)) / (1 - law.decay)).sum()
+
+    def multipliers(drops):
+        path = 1 - torch.cat([torch.zeros(1, dtype=torch.float64), drops.cumsum(0)])
+        return torch.cat([warmup, path])
+
+    def final_loss():
+        drops = (1 - floor) * torch.softmax(logits, 0)
+        eta = multipliers(drops)
+        s2 = warmup_drops_area + (drops * persistence).sum()
+        return law.L0 + law.A * eta.sum() ** -law.alpha - law.C * s2
+
+    optimizer = torch.optim.Adam([logits], lr=0.1)
+    for _ in range(iterations):
+        optimizer.zero_grad()
+        value = final_loss()
+        value.backward()
+        optimizer.step()
+    with torch.no_grad():
+        return multipliers((1 - floor) * torch.softmax(logits, 0)).tolist()
+
+
+__all__ = ["DECAY", "Law", "areas", "fit_law", "optimal_schedule"]

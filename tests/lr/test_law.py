@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from nnzero.lr.law import Law, areas, fit_law
-from nnzero.schedules import constant, multi_step, warmup_cosine, wsd
+from nnzero.lr.law import Law, areas, fit_law, optimal_schedule
+from nnzero.schedules import constant, linear_warmup, multi_step, warmup_cosine, wsd
 
 
 def test_the_forward_area_sums_the_rates_and_a_constant_rate_has_no_annealing_area():
@@ -57,3 +57,24 @@ def test_bad_input_is_refused_in_one_line():
         areas([1.0], decay=1.0)
     with pytest.raises(ValueError, match="at least four measured losses"):
         fit_law([([1.0] * 10, [0, 5, 10], [3.0, 2.5, 2.4])])
+
+
+def test_the_law_without_annealing_is_the_forward_area_baseline():
+    fitted_on = [(multipliers(s, 2000), STEPS, TRUTH.predict(multipliers(s, 2000), STEPS))
+                 for s in (constant(), warmup_cosine(2000, 50))]
+    baseline = fit_law(fitted_on, annealing=False)
+    assert baseline.C == 0
+    cosine = multipliers(warmup_cosine(2000, 50), 2000)
+    error = abs(baseline.predict(cosine, [2000])[0] - TRUTH.predict(cosine, [2000])[0])
+    assert error > 0.01  # the area alone cannot tell that decaying lowers the loss
+
+
+def test_the_optimal_schedule_ends_lower_by_the_law_than_cosine_and_wsd():
+    law = Law(L0=1.9, A=1.2, alpha=0.35, C=1e-3)
+    best = optimal_schedule(law, 1000, 50, iterations=1500)
+    assert len(best) == 1000 and best[:50] == pytest.approx([(t + 1) / 51 for t in range(50)])
+    assert best[50] <= 1 and best[-1] == pytest.approx(0, abs=1e-9)
+    assert all(b <= a + 1e-12 for a, b in zip(best[50:], best[51:]))  # never rises after the warmup
+    final = law.predict(best, [1000])[0]  # the law itself, through areas(), not the search's closed form
+    for other in (warmup_cosine(1000, 50), wsd(1000, 50, 0.2, decay="1-sqrt"), linear_warmup(50)):
+        assert final < law.predict(multipliers(other, 1000), [1000])[0] - 0.01
