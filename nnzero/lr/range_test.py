@@ -76,7 +76,9 @@ def _valley(lrs, curve):
     return lrs[(start + end) // 2]
 
 
-def _suggest(lrs, smoothed, rule):
+def suggest(lrs, smoothed, rule):
+    """The rate that ``rule`` (a key of :data:`RULES`) reads off a curve of losses
+    ``smoothed`` against the rates ``lrs``; None when the curve is too short for it."""
     if len(smoothed) < 3:
         return None
     lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
@@ -194,7 +196,7 @@ def lr_range_test(
         optimizer.load_state_dict(saved_optimizer)
         model.train(was_training)
     centred = centred_average(losses, window)
-    suggested = _suggest(lrs, smoothed if curve == "ema" else centred, rule)
+    suggested = suggest(lrs, smoothed if curve == "ema" else centred, rule)
     return RangeTestResult(lrs, losses, smoothed, suggested, RULES[rule], diverged, centred, curve)
 
 

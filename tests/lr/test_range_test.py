@@ -105,16 +105,16 @@ def test_suggestion_rules_on_a_known_curve():
     lrs = [10 ** (-6 + 0.1 * i) for i in range(61)]
     smoothed = [3 - math.tanh(2 * (math.log10(lr) + 3)) + (0.5 * (math.log10(lr) + 1) ** 2 if lr > 1e-1 else 0) for lr in lrs]
     smoothed = [s + 1e-4 * abs(math.log10(lr) + 1) for s, lr in zip(smoothed, lrs)]  # a unique minimum at 1e-1
-    assert range_test._suggest(lrs, smoothed, "steepest") == pytest.approx(1e-3, rel=1e-9)
-    assert range_test._suggest(lrs, smoothed, "min/10") == pytest.approx(1e-2, rel=1e-9)
-    assert range_test._suggest(lrs[:2], smoothed[:2], "min/10") is None
+    assert range_test.suggest(lrs, smoothed, "steepest") == pytest.approx(1e-3, rel=1e-9)
+    assert range_test.suggest(lrs, smoothed, "min/10") == pytest.approx(1e-2, rel=1e-9)
+    assert range_test.suggest(lrs[:2], smoothed[:2], "min/10") is None
 
 
 def test_the_valley_rule_takes_the_middle_of_the_longest_fall():
     lrs = [10 ** (-6 + 0.1 * i) for i in range(61)]
     curve = [3.0] * 10 + [3.0 - 0.05 * k for k in range(1, 41)] + [1.0 + 0.3 * k for k in range(1, 12)]
     # The longest fall runs from the last flat point (9) to the bottom (49); its middle is 29.
-    assert range_test._suggest(lrs, curve, "valley") == lrs[29]
+    assert range_test.suggest(lrs, curve, "valley") == lrs[29]
 
 
 def test_a_centred_average_keeps_the_minimum_where_an_ema_moves_it_late():
@@ -136,8 +136,8 @@ def test_the_result_carries_both_curves_and_suggests_from_the_one_asked_for(data
     centred = lr_range_test(model, data, steps=30, batch_size=4, rule="min/10", window=5, curve="centred", diverge_factor=1e9)
     assert ema.losses == centred.losses and ema.centred == centred.centred == range_test.centred_average(ema.losses, 5)
     assert (ema.curve, centred.curve) == ("ema", "centred")
-    assert centred.suggested_lr == range_test._suggest(centred.lrs, centred.centred, "min/10")
-    assert ema.suggested_lr == range_test._suggest(ema.lrs, ema.smoothed, "min/10")
+    assert centred.suggested_lr == range_test.suggest(centred.lrs, centred.centred, "min/10")
+    assert ema.suggested_lr == range_test.suggest(ema.lrs, ema.smoothed, "min/10")
 
 
 def test_result_states_its_rule(data):
