@@ -16,7 +16,8 @@ shared.
 
 Both return the mean difference ``a - b``, the t statistic, its degrees of freedom, the
 two-sided p-value (the chance of a ``|t|`` at least this large if the true difference
-were 0) and a 95% confidence interval for the difference. The t distribution's
+were 0) and a 95% confidence interval for the difference. Runs that do not vary at all
+give an infinite t and p = 0 for a difference, a t of NaN and p = 1 for none. The t distribution's
 probabilities are computed here from its density (no statistics library needed), and the
 tests check them against published tables.
 """
@@ -86,8 +87,10 @@ class TTest:
 
 
 def _result(difference, standard_error, df) -> TTest:
-    if standard_error == 0:
-        raise ValueError("the runs do not vary at all, so there is no spread to judge the difference against")
+    if standard_error == 0:  # runs that do not vary at all: any difference is certain, none is none
+        if difference == 0:
+            return TTest(0.0, math.nan, df, 1.0, 0.0, 0.0)
+        return TTest(difference, math.copysign(math.inf, difference), df, 0.0, difference, difference)
     half_width = t_quantile(0.975, df) * standard_error
     t = difference / standard_error
     return TTest(difference, t, df, t_two_sided_p(t, df), difference - half_width, difference + half_width)
@@ -117,9 +120,7 @@ def welch_t(a, b) -> TTest:
     freedom."""
     a, b = _numbers("Welch's t-test", a, 2), _numbers("Welch's t-test", b, 2)
     va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
-    if va + vb == 0:
-        raise ValueError("the runs do not vary at all, so there is no spread to judge the difference against")
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if va + vb else len(a) + len(b) - 2
     return _result(statistics.fmean(a) - statistics.fmean(b), math.sqrt(va + vb), df)
 
 
