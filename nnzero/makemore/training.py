@@ -482,6 +482,7 @@ def train(
     report = progress if callable(progress) else None
     disable_bar = report is not None or not progress or os.environ.get("TQDM_DISABLE", "").lower() in ("1", "true", "yes")
     last_val = history.val_loss[-1][1] if history.val_loss else math.nan
+
     def planned() -> int:
         """The steps the run will take, as far as known now (with a budget, an estimate)."""
         if budget is None:
