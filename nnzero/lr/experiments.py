@@ -359,8 +359,9 @@ def wsd_branches(
     one, so each branch computes exactly what a separate WSD run of length ``n`` would
     (the tests check it), for only its ``D`` steps: ``run.extra["own_steps"]``.
 
-    Every run is stored and reloaded like :func:`run_experiments`'s; the other arguments
-    mean what they mean there.
+    Every run is stored and reloaded like :func:`run_experiments`'s, diverged ones too (a
+    stable run that diverges marks all its branches diverged); the other arguments mean
+    what they mean there.
     """
     lengths = sorted(_check_list("lengths", lengths, "length"))
     peak_lrs = _check_list("peak_lrs", peak_lrs, "lr")
@@ -383,7 +384,16 @@ def wsd_branches(
         stored = {n: None if regenerate else _load_run(paths[n], branch_settings[n]) for n in lengths}
         stable_run = None if regenerate else _load_run(stable_path, stable_settings)
         if stable_run is None or any(run is None for run in stored.values()):
-            stable_run, stored = _train_branches(bed, config, stable, branches, starts, stable_settings, branch_settings, lr, seed)
+            try:
+                stable_run, stored = _train_branches(bed, config, stable, branches, starts, stable_settings, branch_settings,
+                                                     lr, seed)
+            except FloatingPointError as error:  # the peak is too high to hold: every run of this peak and seed diverged
+                def diverged(label, steps, settings):
+                    return Run(label, seed, steps=steps, val=math.inf, best_val=math.inf, settings=settings,
+                               extra={"diverged": str(error)})
+
+                stable_run = diverged("warmup+constant", longest, stable_settings)
+                stored = {n: diverged("WSD", n, branch_settings[n]) for n in lengths}
             _save_run(stable_path, stable_run)
             for n in lengths:
                 _save_run(paths[n], stored[n])

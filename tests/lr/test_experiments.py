@@ -300,3 +300,11 @@ def test_the_courses_split_is_asked_for_and_is_part_of_the_key(tmp_path):
                              batch_size=4, eval_interval=4, model_overrides=TINY, dedupe=True)
     assert course.trained == 2 and "dedupe" not in plain.runs[0].settings and course.runs[0].settings["dedupe"] is True
     assert course.runs[0].val != plain.runs[0].val  # another validation set
+
+
+def test_a_stable_run_that_diverges_marks_every_branch_diverged(tmp_path):
+    results = experiments.wsd_branches("transformer", [10, 20], [1e6], [0], warmup_steps=0, eval_interval=5, words=WORDS,
+                                       cache_dir=tmp_path, batch_size=4, model_overrides=TINY)
+    assert [(r.label, r.steps, r.val) for r in results.runs] == [("warmup+constant", 20, math.inf), ("WSD", 10, math.inf),
+                                                                  ("WSD", 20, math.inf)]
+    assert all("the training loss became" in r.extra["diverged"] for r in results.runs)
