@@ -1,9 +1,8 @@
 """The learning-rate experiments behind lessons 14 and 15: schedules on the course's own models.
 
-Two experiments, on the shipped names (the course's split: seed 42, each distinct name in
-one part), one thread, every run stored
-as one JSON file in ``nnzero/data/lr_runs`` (shipped with the package, so the lessons load
-them instead of training):
+Three parts, on the shipped names (the course's split: seed 42, each distinct name in one
+part), one thread, every run stored as one JSON file in ``nnzero/data/lr_runs`` (shipped
+with the package, so the lessons load them instead of training):
 
 - ``grid``: five schedules, each at every peak of a grid wide enough to bracket its best,
   three seeds (the same seeds for every schedule, so runs pair up), 1,000 steps, on the
@@ -14,14 +13,16 @@ them instead of training):
 - ``lengths``: the transformer at 250 to 4,000 steps. Warmup + constant and WSD come
   from one stable run per peak and seed, WSD's cooldowns branched from it
   (``nnzero.lr.experiments.wsd_branches``); warmup + cosine is a separate run for each
-  length, at the same peaks; step decay and one-cycle at one peak, the runs lesson 15
+  length, at the same peaks.
+- ``predicted``: step decay and one-cycle at every length, at one peak: the runs lesson 15
   predicts before looking at them.
 
-For each part it prints every schedule at its best peak (mean ± sd over the seeds, and
-whether that best is inside the grid), and the paired differences from the baseline with
-a paired t-test (``nnzero.studies.stats``).
+It prints, for the grid, every schedule at its best peak (mean ± sd over the seeds, and
+whether that best is inside the grid) with the paired difference from the baseline and a
+paired t-test (``nnzero.studies.stats``); for the lengths, each schedule's best mean at
+every length and the steps WSD's branching saved; for the predicted runs, their means.
 
-    python bench/lr_schedules.py                  # both parts; stored runs load, missing ones train
+    python bench/lr_schedules.py                  # every part; stored runs load, missing ones train
     python bench/lr_schedules.py --part grid      # one part (two processes can share the work)
     python bench/lr_schedules.py --regenerate     # train every run again
 """
@@ -74,18 +75,21 @@ def grid(model_type, regenerate=False):
 
 
 def lengths(regenerate=False):
-    """{length: Results} of every schedule at every length (the branched runs split by length)."""
+    """The branched runs (warmup + constant and WSD at every length), and {length: warmup + cosine runs}."""
     branched = wsd_branches("transformer", LENGTHS, LENGTH_PEAKS, SEEDS, warmup_steps=WARMUP, decay_fraction=0.2,
                             decay="1-sqrt", eval_interval=EVAL_INTERVAL, cache_dir=RUNS, regenerate=regenerate, dedupe=True)
-    by_length = {}
-    for n in sorted(LENGTHS, key=lambda n: n == STEPS):  # 1,000 last: the grid may have trained those runs already
-        separate = run_experiments("transformer", {"warmup+cosine": SCHEDULES["warmup+cosine"]}, LENGTH_PEAKS, SEEDS,
-                                   steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL, regenerate=regenerate, dedupe=True)
-        predicted = run_experiments("transformer", {name: SCHEDULES[name] for name in ("warmup+step", "one-cycle")},
-                                    [PREDICT_PEAK], SEEDS, steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL,
-                                    regenerate=regenerate, dedupe=True)
-        by_length[n] = (separate, predicted)
-    return branched, by_length
+    cosine = {n: run_experiments("transformer", {"warmup+cosine": SCHEDULES["warmup+cosine"]}, LENGTH_PEAKS, SEEDS,
+                                 steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL, regenerate=regenerate, dedupe=True)
+              for n in sorted(LENGTHS, key=lambda n: n == STEPS)}  # 1,000 last: the grid may have trained those already
+    return branched, cosine
+
+
+def predicted(regenerate=False):
+    """{length: step decay and one-cycle runs at PREDICT_PEAK}: the runs lesson 15 predicts."""
+    return {n: run_experiments("transformer", {name: SCHEDULES[name] for name in ("warmup+step", "one-cycle")},
+                               [PREDICT_PEAK], SEEDS, steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL,
+                               regenerate=regenerate, dedupe=True)
+            for n in LENGTHS}
 
 
 def report(results, title):
@@ -103,29 +107,34 @@ def report(results, title):
         print(line)
 
 
-def report_lengths(branched, by_length):
+def report_lengths(branched, cosine):
     print("\nthe transformer against training length: final val, mean over seeds at each schedule's best peak")
-    print(f"  {'steps':>6} {BASELINE:>16} {'WSD (branched)':>15} {'warmup+cosine':>14} "
-          f"{'step @' + format(PREDICT_PEAK, 'g'):>13} {'1cycle @' + format(PREDICT_PEAK, 'g'):>15}")
-    for n, (separate, predicted) in sorted(by_length.items()):
+    print(f"  {'steps':>6} {BASELINE:>16} {'WSD (branched)':>15} {'warmup+cosine':>14}")
+    for n in sorted(cosine):
         def best_mean(runs_by_peak):
             return min(statistics.fmean(values) for values in runs_by_peak.values())
 
         constant_at_n = {lr: [dict((s, v) for s, _, v in r.curve)[n] for r in branched.runs_of(BASELINE, lr)] for lr in LENGTH_PEAKS}
         wsd_at_n = {lr: [r.val for r in branched.runs_of("WSD", lr) if r.steps == n] for lr in LENGTH_PEAKS}
-        cosine = {lr: separate.final_vals("warmup+cosine", lr) for lr in LENGTH_PEAKS}
-        print(f"  {n:>6} {best_mean(constant_at_n):>16.4f} {best_mean(wsd_at_n):>15.4f} {best_mean(cosine):>14.4f} "
-              f"{statistics.fmean(predicted.final_vals('warmup+step', PREDICT_PEAK)):>13.4f} "
-              f"{statistics.fmean(predicted.final_vals('one-cycle', PREDICT_PEAK)):>15.4f}")
+        cosine_at_n = {lr: cosine[n].final_vals("warmup+cosine", lr) for lr in LENGTH_PEAKS}
+        print(f"  {n:>6} {best_mean(constant_at_n):>16.4f} {best_mean(wsd_at_n):>15.4f} {best_mean(cosine_at_n):>14.4f}")
     own = sum(run.extra.get("own_steps", run.steps) for run in branched.runs)
     separate_steps = sum(LENGTHS) * len(LENGTH_PEAKS) * len(SEEDS)
     print(f"  steps trained: WSD at all {len(LENGTHS)} lengths, branched (stable runs included): {own:,}; "
           f"warmup+cosine, one run per length: {separate_steps:,}")
 
 
+def report_predicted(runs):
+    print(f"\nstep decay and one-cycle at peak {PREDICT_PEAK:g}, mean final val over {len(SEEDS)} seeds:")
+    for n, results in sorted(runs.items()):
+        print(f"  {n:>6} " + "  ".join(f"{name} {statistics.fmean(results.final_vals(name, PREDICT_PEAK)):.4f}"
+                                      for name in ("warmup+step", "one-cycle")))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("grid", "lengths", "all"), default="all")
+    parser.add_argument("--part", choices=("grid", "lengths", "predicted", "all"), default="all",
+                        help="one part, so that two processes can share the work")
     parser.add_argument("--regenerate", action="store_true", help="train every run again, overwriting the stored ones")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -137,6 +146,8 @@ def main():
             report(results, f"{model_type}, {STEPS:,} steps, {len(SEEDS)} seeds ({results.trained} runs trained now)")
     if args.part in ("lengths", "all"):
         report_lengths(*lengths(args.regenerate))
+    if args.part in ("predicted", "all"):
+        report_predicted(predicted(args.regenerate))
     print(f"\n{(time.perf_counter() - started) / 60:.0f} minutes")
 
 
