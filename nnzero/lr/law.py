@@ -82,6 +82,15 @@ def _steps_index(steps, length):
     return torch.tensor(steps) - 1
 
 
+def _adam(params, objective, lr, iterations):
+    """Minimise ``objective()`` over the tensor ``params`` with ``iterations`` steps of Adam."""
+    optimizer = torch.optim.Adam([params], lr=lr)
+    for _ in range(iterations):
+        optimizer.zero_grad()
+        objective().backward()
+        optimizer.step()
+
+
 def fit_law(curves, decay: float = DECAY, iterations: int = 2000, annealing: bool = True) -> Law:
     """Fit ``L0, A, alpha, C`` to ``curves``: a list of ``(multipliers, steps, losses)``,
     one per run (its schedule's multipliers, step by step, and the losses measured after
@@ -113,12 +122,7 @@ def fit_law(curves, decay: float = DECAY, iterations: int = 2000, annealing: boo
         predicted = L0 + log_A.exp() * s1 ** -log_alpha.exp() - anneal
         return ((predicted - target) ** 2).mean()
 
-    adam = torch.optim.Adam([params], lr=0.05)
-    for _ in range(iterations):
-        adam.zero_grad()
-        loss = loss_fn()
-        loss.backward()
-        adam.step()
+    _adam(params, loss_fn, lr=0.05, iterations=iterations)
     lbfgs = torch.optim.LBFGS([params], lr=1, max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
                               line_search_fn="strong_wolfe")
 
@@ -168,12 +172,7 @@ def optimal_schedule(law: Law, steps: int, warmup_steps: int, floor: float = 0.0
         s2 = warmup_drops_area + (drops * persistence).sum()
         return law.L0 + law.A * eta.sum() ** -law.alpha - law.C * s2
 
-    optimizer = torch.optim.Adam([logits], lr=0.1)
-    for _ in range(iterations):
-        optimizer.zero_grad()
-        value = final_loss()
-        value.backward()
-        optimizer.step()
+    _adam(logits, final_loss, lr=0.1, iterations=iterations)
     with torch.no_grad():
         return multipliers((1 - floor) * torch.softmax(logits, 0)).tolist()
 
