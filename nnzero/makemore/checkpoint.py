@@ -60,11 +60,15 @@ def atomic_write(path, write) -> None:
     ``write(file)`` writes the bytes to a temporary file in the same directory, which is
     then renamed over ``path`` with ``os.replace`` (an atomic rename on POSIX and
     Windows). A crash, a full disk or Ctrl-C half way through leaves the previous file at
-    ``path`` untouched, and the temporary file is removed.
+    ``path`` untouched, and the temporary file is removed. The file gets the permissions
+    any new file gets (0666 less the umask), not the owner-only ones of a temporary file.
     """
     path = Path(path)
     descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(descriptor if os.chmod in os.supports_fd else temp_name, 0o666 & ~umask)
         with os.fdopen(descriptor, "wb") as file:
             write(file)
             file.flush()

@@ -446,6 +446,13 @@ def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
     assert kept["step"] == 1 and torch.equal(kept["model"]["w"], torch.ones(2))
 
 
+def test_a_saved_file_has_the_permissions_of_any_new_file(tmp_path):
+    payload = {"model": {"w": torch.ones(2)}, "step": 1, "model_type": "tiny", "model_config": {}, "vocab": {"chars": ["a"]}}
+    checkpoint.save(tmp_path / "last.pt", payload)
+    (tmp_path / "plain").write_bytes(b"")  # what open() gives a new file under this umask
+    assert (tmp_path / "last.pt").stat().st_mode & 0o777 == (tmp_path / "plain").stat().st_mode & 0o777
+
+
 def test_load_refuses_damaged_foreign_and_unsafe_files(tmp_path):
     garbage = tmp_path / "garbage.pt"
     garbage.write_bytes(b"not a checkpoint at all")
