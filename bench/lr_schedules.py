@@ -65,7 +65,7 @@ PEAKS = {
     "mlp": [1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2],
 }
 LENGTHS = [250, 500, 1000, 2000, 4000]
-LENGTH_PEAKS = [4e-3, 8e-3, 1.6e-2]
+LENGTH_PEAKS = [2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2]  # the Transformer grid's: 4e-3..1.6e-2 did not bracket every length
 PREDICT_PEAK = 8e-3  # step decay and one-cycle at every length, for lesson 15
 
 
