@@ -53,7 +53,10 @@ def test_a_whole_number_answer_must_match_exactly(capsys, answer, ok, said):
 # line, a worked solution is one call away.
 
 import importlib
+import json
 import pkgutil
+import re
+from pathlib import Path
 
 from IPython.core.formatters import DisplayFormatter
 
@@ -139,3 +142,28 @@ def test_a_table_handed_out_blank_is_unanswered(said, blank):
 def test_a_table_partly_filled_in_goes_to_the_check(said, partly):
     assert not check_six(partly)  # the check itself says what is missing
     assert said() == "✗ not yet: six"
+
+
+LESSONS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+# The exercises some lessons must keep: a check that drops out of one of these lessons fails here.
+LESSON_CHECKS = {
+    "03_makemore_bigram": {"check_trigram_counts", "check_trigram_probs", "check_trigram_nll"},
+    "08_makemore_rnn": {"check_sequence_row", "check_rnn_cell", "check_backprop_through_time", "check_steps_to_shrink"},
+    "09_makemore_lstm": {"check_lstm_parameter_count", "check_memory_left", "check_lstm_step"},
+    "10_makemore_gru": {"check_gru_step", "check_gru_parameter_count", "check_gradient_through_gate"},
+    "11_makemore_transformer": {"check_recency_scores", "check_init_score_std", "check_model_parameters", "check_packed_mask"},
+}
+
+
+@pytest.mark.parametrize("notebook", LESSONS, ids=lambda path: path.stem)
+def test_every_check_a_lesson_uses_shows_a_worked_solution(notebook):
+    code = "\n".join("".join(cell["source"]) for cell in json.loads(notebook.read_text())["cells"] if cell["cell_type"] == "code")
+    modules = [importlib.import_module(name) for name in re.findall(r"from (nnzero\.exercises\.\w+) import", code)]
+    used = set(re.findall(r"\b(check_\w+)\(", code))
+    if notebook.stem in LESSON_CHECKS:
+        assert used == LESSON_CHECKS[notebook.stem]
+    for name in used:
+        (check,) = {getattr(module, name) for module in modules if hasattr(module, name)}
+        assert check.solution is not None and check.solution.__doc__, name
+        assert f"# solution({name})" in code, name
+        assert check.solution.__name__ in solution(check).code, name

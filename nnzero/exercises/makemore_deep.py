@@ -137,7 +137,15 @@ def _learner_result(fn, args, what):
         return None, f"your function raised {type(error).__name__}: {error}; it should return {what}"
 
 
-@exercise_check()
+def solution_cross_entropy_backward(logits, Y):
+    """Worked solution: the loss is the mean over the n rows of ``-log softmax(logits)[Y]``, whose
+    gradient with respect to a row of logits is ``softmax(row) - one_hot(Y)``; the mean divides by n."""
+    dlogits = F.softmax(logits, 1)
+    dlogits[range(len(Y)), Y] -= 1
+    return dlogits / len(Y)
+
+
+@exercise_check(solution=solution_cross_entropy_backward)
 def check_cross_entropy_backward(dlogits_fn) -> Verdict:
     """Exercise (06): ``dlogits_fn(logits, Y)`` returns the gradient of
     ``F.cross_entropy(logits, Y)`` (mean over the batch) with respect to ``logits``."""
@@ -162,7 +170,15 @@ def check_cross_entropy_backward(dlogits_fn) -> Verdict:
     return verdict(False, f"it differs from autograd's by up to {(got - logits.grad).abs().max().item():.3g}")
 
 
-@exercise_check()
+def solution_layernorm_backward(dout, x_hat, gamma, std_inv):
+    """Worked solution: BatchNorm's one-expression backward with rows and columns swapped. With
+    ``dx_hat = dout * gamma``, each row's mean and its projection on ``x_hat`` are taken out (the
+    normalisation removes both), then scaled by ``std_inv``; means over the features (dim 1)."""
+    dx_hat = dout * gamma
+    return std_inv * (dx_hat - dx_hat.mean(1, keepdim=True) - x_hat * (dx_hat * x_hat).mean(1, keepdim=True))
+
+
+@exercise_check(solution=solution_layernorm_backward)
 def check_layernorm_backward(dx_fn) -> Verdict:
     """Exercise (06): LayerNorm normalises each *row* over its features,
     ``out = gamma * x_hat + beta`` with ``x_hat = (x - x.mean(1)) * std_inv`` and
@@ -186,7 +202,14 @@ def check_layernorm_backward(dx_fn) -> Verdict:
     return verdict(False, f"it differs from autograd's by up to {(got - x.grad).abs().max().item():.3g}: the sums run over each row (dim 1), and dout reaches x_hat through gamma")
 
 
-@exercise_check()
+def solution_embedding_backward(demb, X, vocab_size):
+    """Worked solution: ``emb = C[X]`` copies row ``X[i, j]`` of C into place ``(i, j)``, so row k of dC
+    is the sum of ``demb`` over every place where k was looked up: ``index_add_`` adds them in one call."""
+    dC = torch.zeros(vocab_size, demb.shape[-1], dtype=demb.dtype)
+    return dC.index_add_(0, X.reshape(-1), demb.reshape(-1, demb.shape[-1]))
+
+
+@exercise_check(solution=solution_embedding_backward)
 def check_embedding_backward(dC_fn) -> Verdict:
     """Exercise (06): ``dC_fn(demb, X, vocab_size)`` returns the gradient of the embedding
     table C given the gradient ``demb`` of ``emb = C[X]``."""
