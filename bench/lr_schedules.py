@@ -1,26 +1,12 @@
 """The learning-rate experiments behind lessons 14 and 15: schedules on the course's own models.
 
-Three parts, on the shipped names (the course's split: seed 42, each distinct name in one
-part), one thread, every run stored as one JSON file in ``nnzero/data/lr_runs`` (shipped
-with the package, so the lessons load them instead of training):
-
-- ``grid``: five schedules, each at every peak of a grid wide enough to bracket its best,
-  three seeds (the same seeds for every schedule, so runs pair up), 1,000 steps, on the
-  course's transformer (default size, Muon, the tool's recommended settings) and MLP
-  (default size, AdamW, recommended settings). Every schedule with a warmup warms up over
-  the same 50 steps; the baseline is warmup + constant, so that "decay beats constant"
-  compares decay with no decay and nothing else.
-- ``lengths``: the transformer at 250 to 4,000 steps. Warmup + constant and WSD come
-  from one stable run per peak and seed, WSD's cooldowns branched from it
-  (``nnzero.lr.experiments.wsd_branches``); warmup + cosine is a separate run for each
-  length, at the same peaks.
-- ``predicted``: step decay and one-cycle at every length, at one peak: the runs lesson 15
-  predicts before looking at them.
-
-It prints, for the grid, every schedule at its best peak (mean ± sd over the seeds, and
-whether that best is inside the grid) with the paired difference from the baseline and a
-paired t-test (``nnzero.studies.stats``); for the lengths, each schedule's best mean at
-every length and the steps WSD's branching saved; for the predicted runs, their means.
+The settings and the three parts (``grid``, ``lengths``, ``predicted``) are in
+``nnzero.lr.course``, which the lessons read too; this script trains whatever is not
+stored yet in ``nnzero/data/lr_runs`` (one thread) and prints, for the grid, every
+schedule at its best peak (mean ± sd over the seeds, and whether that best is inside
+the grid) with the paired difference from the baseline and a paired t-test
+(``nnzero.studies.stats``); for the lengths, each schedule's best mean at every length
+and the steps WSD's branching saved; for the predicted runs, their means.
 
     python bench/lr_schedules.py                  # every part; stored runs load, missing ones train
     python bench/lr_schedules.py --part grid      # one part (two processes can share the work)
@@ -30,66 +16,12 @@ every length and the steps WSD's branching saved; for the predicted runs, their 
 import argparse
 import statistics
 import time
-from pathlib import Path
 
-import nnzero.data
 import torch
 from common import machine
-from nnzero.lr import best_peaks, linear_warmup, multi_step, one_cycle, run_experiments, warmup_cosine, wsd
-from nnzero.lr.experiments import wsd_branches
+from nnzero.lr import best_peaks
+from nnzero.lr.course import BASELINE, LENGTH_PEAKS, LENGTHS, PEAKS, PREDICT_PEAK, PREDICTED, SEEDS, STEPS, grid, lengths, predicted
 from nnzero.studies.stats import paired_t
-
-RUNS = Path(nnzero.data.__file__).parent / "lr_runs"
-SEEDS = [0, 1, 2]
-WARMUP = 50
-STEPS = 1000
-EVAL_INTERVAL = 50
-BASELINE = "warmup+constant"
-
-
-def with_warmup(schedule, warmup_steps=WARMUP):
-    """``schedule``, multiplied by a linear warmup over its first steps."""
-    warmup = linear_warmup(warmup_steps)
-    return lambda step: warmup(step) * schedule(step)
-
-
-SCHEDULES = {
-    BASELINE: lambda n: linear_warmup(WARMUP),
-    "warmup+step": lambda n: with_warmup(multi_step([3 * n // 4], gamma=0.1)),
-    "warmup+cosine": lambda n: warmup_cosine(n, WARMUP),
-    "WSD": lambda n: wsd(n, WARMUP, decay_fraction=0.2, decay="1-sqrt"),
-    "one-cycle": lambda n: one_cycle(n),
-}
-PEAKS = {
-    "transformer": [2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2],
-    "mlp": [1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2],
-}
-LENGTHS = [250, 500, 1000, 2000, 4000]
-LENGTH_PEAKS = [2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2]  # the Transformer grid's: 4e-3..1.6e-2 did not bracket every length
-PREDICT_PEAK = 8e-3  # step decay and one-cycle at every length, for lesson 15
-
-
-def grid(model_type, regenerate=False):
-    return run_experiments(model_type, SCHEDULES, PEAKS[model_type], SEEDS, steps=STEPS, cache_dir=RUNS,
-                           eval_interval=EVAL_INTERVAL, regenerate=regenerate, dedupe=True)
-
-
-def lengths(regenerate=False):
-    """The branched runs (warmup + constant and WSD at every length), and {length: warmup + cosine runs}."""
-    branched = wsd_branches("transformer", LENGTHS, LENGTH_PEAKS, SEEDS, warmup_steps=WARMUP, decay_fraction=0.2,
-                            decay="1-sqrt", eval_interval=EVAL_INTERVAL, cache_dir=RUNS, regenerate=regenerate, dedupe=True)
-    cosine = {n: run_experiments("transformer", {"warmup+cosine": SCHEDULES["warmup+cosine"]}, LENGTH_PEAKS, SEEDS,
-                                 steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL, regenerate=regenerate, dedupe=True)
-              for n in sorted(LENGTHS, key=lambda n: n == STEPS)}  # 1,000 last: the grid may have trained those already
-    return branched, cosine
-
-
-def predicted(regenerate=False):
-    """{length: step decay and one-cycle runs at PREDICT_PEAK}: the runs lesson 15 predicts."""
-    return {n: run_experiments("transformer", {name: SCHEDULES[name] for name in ("warmup+step", "one-cycle")},
-                               [PREDICT_PEAK], SEEDS, steps=n, cache_dir=RUNS, eval_interval=EVAL_INTERVAL,
-                               regenerate=regenerate, dedupe=True)
-            for n in LENGTHS}
 
 
 def report(results, title):
@@ -128,7 +60,7 @@ def report_predicted(runs):
     print(f"\nstep decay and one-cycle at peak {PREDICT_PEAK:g}, mean final val over {len(SEEDS)} seeds:")
     for n, results in sorted(runs.items()):
         print(f"  {n:>6} " + "  ".join(f"{name} {statistics.fmean(results.final_vals(name, PREDICT_PEAK)):.4f}"
-                                      for name in ("warmup+step", "one-cycle")))
+                                      for name in PREDICTED))
 
 
 def main():
@@ -142,12 +74,12 @@ def main():
     started = time.perf_counter()
     if args.part in ("grid", "all"):
         for model_type in PEAKS:
-            results = grid(model_type, args.regenerate)
+            results = grid(model_type, regenerate=args.regenerate)
             report(results, f"{model_type}, {STEPS:,} steps, {len(SEEDS)} seeds ({results.trained} runs trained now)")
     if args.part in ("lengths", "all"):
-        report_lengths(*lengths(args.regenerate))
+        report_lengths(*lengths(regenerate=args.regenerate))
     if args.part in ("predicted", "all"):
-        report_predicted(predicted(args.regenerate))
+        report_predicted(predicted(regenerate=args.regenerate))
     print(f"\n{(time.perf_counter() - started) / 60:.0f} minutes")
 
 

@@ -1,52 +1,38 @@
-"""Lesson 14 at full size loads its 90 stored runs and trains none: a change to the
-training settings' defaults that leaves the arithmetic alone must not send a learner into
-an hour of retraining (it did once, unnoticed, because the quick run uses no stored runs)."""
+"""The stored runs of lessons 14 and 15 are all there: a lesson loads every one and
+trains none. A change to the training settings' defaults that leaves the arithmetic alone
+must not send a learner into hours of retraining (it did once, unnoticed), and no stored
+file is left that nothing reads."""
 
-import ast
-from pathlib import Path
-
-import nbformat
 import pytest
 
-from nnzero.lr import experiments
-
-LESSON = Path(__file__).resolve().parents[2] / "notebooks" / "14_lr_experiments.ipynb"
+from nnzero.lr import course, experiments
 
 
-def lesson_settings(monkeypatch):
-    """The lesson's imports, settings and schedules, executed at full size."""
-    monkeypatch.setenv("NNZERO_QUICK", "0")
-    cells = [cell.source for cell in nbformat.read(LESSON, as_version=4).cells if cell.cell_type == "code"]
-    imports = next(source for source in cells if "from nnzero.lr import" in source)
-    settings = next(source for source in cells if "REGENERATE" in source and "STEPS" in source)
-    schedules = next(source for source in cells if source.startswith("SCHEDULES = {"))
-    schedules = ast.unparse(ast.parse(schedules).body[0])  # the assignment only, not its plot
-    namespace = {}
-    for source in (imports, settings, schedules):
-        exec(compile(source, str(LESSON), "exec"), namespace)
-    return namespace
-
-
-def test_lesson_14_at_full_size_finds_every_stored_run(monkeypatch):
-    lesson = lesson_settings(monkeypatch)
-    assert lesson["CACHE_DIR"] == lesson["SHIPPED_RUNS"] and not lesson["REGENERATE"]
-
-    def no_training(*args, **kwargs):
+@pytest.fixture
+def no_training(monkeypatch):
+    def refuse(*args, **kwargs):
         pytest.fail("a stored run was not found: the lesson would train it again")
 
-    monkeypatch.setattr(experiments, "train", no_training)
-    words = experiments.load_words()[:: lesson["NAMES_EVERY"]]
-    loaded = 0
-    for model_type in lesson["MODELS"]:
-        results = experiments.run_experiments(
-            model_type, lesson["SCHEDULES"], lesson["PEAK_LRS"], lesson["SEEDS"], steps=lesson["STEPS"][model_type],
-            words=words, cache_dir=lesson["CACHE_DIR"], eval_interval=lesson["EVAL_INTERVAL"],
-            model_overrides=lesson["MODELS"][model_type], train_overrides=lesson["TRAINING"][model_type],
-        )
+    monkeypatch.setattr(experiments, "train", refuse)
+
+
+def test_every_stored_run_loads_and_none_is_left_over(no_training):
+    loaded = []
+    for model_type in course.PEAKS:
+        results = course.grid(model_type)
+        assert results.trained == 0 and len(results.runs) == len(course.SCHEDULES) * len(course.PEAKS[model_type]) * len(course.SEEDS)
+        assert all(run.steps == course.STEPS for run in results.runs)  # none stopped half way
+        loaded += results.runs
+    branched, cosine = course.lengths()
+    assert branched.trained == 0 and len(branched.runs) == len(course.LENGTH_PEAKS) * len(course.SEEDS) * (1 + len(course.LENGTHS))
+    assert sorted({run.steps for run in branched.runs if run.label == "WSD"}) == course.LENGTHS
+    loaded += branched.runs
+    for results in [*cosine.values(), *course.predicted().values()]:
         assert results.trained == 0
-        assert all(run.steps == lesson["STEPS"][model_type] for run in results.runs)  # none stopped half way
-        loaded += len(results.runs)
-    assert loaded == len(list(lesson["SHIPPED_RUNS"].glob("*.json"))) == 90
+        loaded += results.runs
+    stored = {path.name for path in course.RUNS.glob("*.json")}
+    keys = {experiments._run_path(course.RUNS, run.settings).name for run in loaded}
+    assert keys == stored  # the grid's cosine at 1,000 steps is the length sweep's: one file, read twice
 
 
 def test_settings_that_change_no_number_are_left_out_of_the_key():
