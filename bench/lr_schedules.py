@@ -20,7 +20,7 @@ import time
 import torch
 from common import machine
 from nnzero.lr import best_peaks
-from nnzero.lr.course import BASELINE, LENGTH_PEAKS, LENGTHS, PEAKS, PREDICT_PEAK, PREDICTED, SEEDS, STEPS, grid, lengths, predicted
+from nnzero.lr.course import BASELINE, BRANCHED_PEAKS, LENGTHS, PEAKS, PREDICT_PEAK, PREDICTED, SEEDS, STEPS, finals_at, grid, lengths, predicted
 from nnzero.studies.stats import paired_t
 
 
@@ -41,19 +41,18 @@ def report(results, title):
 
 def report_lengths(branched, cosine):
     print("\nthe transformer against training length: final val, mean over seeds at each schedule's best peak")
-    print(f"  {'steps':>6} {BASELINE:>16} {'WSD (branched)':>15} {'warmup+cosine':>14}")
-    for n in sorted(cosine):
-        def best_mean(runs_by_peak):
-            return min(statistics.fmean(values) for values in runs_by_peak.values())
-
-        constant_at_n = {lr: [dict((s, v) for s, _, v in r.curve)[n] for r in branched.runs_of(BASELINE, lr)] for lr in LENGTH_PEAKS}
-        wsd_at_n = {lr: [r.val for r in branched.runs_of("WSD", lr) if r.steps == n] for lr in LENGTH_PEAKS}
-        cosine_at_n = {lr: cosine[n].final_vals("warmup+cosine", lr) for lr in LENGTH_PEAKS}
-        print(f"  {n:>6} {best_mean(constant_at_n):>16.4f} {best_mean(wsd_at_n):>15.4f} {best_mean(cosine_at_n):>14.4f}")
+    print(f"  {'steps':>6} " + "".join(f"{name:>34}" for name in (BASELINE, "WSD (branched)", "warmup+cosine")))
+    for n in LENGTHS:
+        cells = []
+        for by_peak in finals_at(branched, cosine, n).values():
+            lr, values = min(by_peak.items(), key=lambda item: statistics.fmean(item[1]))
+            inside = "inside" if min(by_peak) < lr < max(by_peak) else "AT THE EDGE"
+            cells.append(f"{statistics.fmean(values):.4f} at {lr:g} ({inside})")
+        print(f"  {n:>6} " + "".join(f"{cell:>34}" for cell in cells))
     own = sum(run.extra.get("own_steps", run.steps) for run in branched.runs)
-    separate_steps = sum(LENGTHS) * len(LENGTH_PEAKS) * len(SEEDS)
+    separate_steps = sum(LENGTHS) * len(BRANCHED_PEAKS) * len(SEEDS)
     print(f"  steps trained: WSD at all {len(LENGTHS)} lengths, branched (stable runs included): {own:,}; "
-          f"warmup+cosine, one run per length: {separate_steps:,}")
+          f"warmup+cosine at as many peaks, one run per length: {separate_steps:,}")
 
 
 def report_predicted(runs):

@@ -20,6 +20,7 @@ in one part), on one thread, and is stored as one JSON file in ``nnzero/data/lr_
   lesson 15 predicts before it looks at them.
 """
 
+import math
 from pathlib import Path
 
 import nnzero.data
@@ -52,7 +53,8 @@ PEAKS = {
     "mlp": [1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2],
 }
 LENGTHS = [250, 500, 1000, 2000, 4000]
-LENGTH_PEAKS = PEAKS["transformer"]
+LENGTH_PEAKS = PEAKS["transformer"]  # warmup + cosine's, at every length
+BRANCHED_PEAKS = [1e-3] + LENGTH_PEAKS  # the stable runs' and WSD's: warmup + constant wants 2e-3 or less by 2,000 steps
 PREDICT_PEAK = 8e-3  # step decay and one-cycle at every length
 PREDICTED = ("warmup+step", "one-cycle")
 
@@ -63,17 +65,33 @@ def grid(model_type, *, regenerate=False, cache_dir=RUNS, progress=False):
                            eval_interval=EVAL_INTERVAL, regenerate=regenerate, dedupe=True, progress=progress)
 
 
-def lengths(peak_lrs=LENGTH_PEAKS, *, regenerate=False, cache_dir=RUNS):
-    """``(branched, cosine)``: the stable and WSD runs at every length (one Results), and
-    ``{length: warmup + cosine runs}``, the transformer at ``peak_lrs``."""
-    branched = wsd_branches("transformer", LENGTHS, peak_lrs, SEEDS, warmup_steps=WARMUP, decay_fraction=0.2,
+def lengths(peak_lrs=None, *, regenerate=False, cache_dir=RUNS):
+    """``(branched, cosine)``: the stable and WSD runs at every length (one Results) at
+    ``BRANCHED_PEAKS``, and ``{length: warmup + cosine runs}`` at ``LENGTH_PEAKS``; both
+    at ``peak_lrs`` instead when it is given."""
+    branched = wsd_branches("transformer", LENGTHS, peak_lrs or BRANCHED_PEAKS, SEEDS, warmup_steps=WARMUP, decay_fraction=0.2,
                             decay="1-sqrt", eval_interval=EVAL_INTERVAL, cache_dir=cache_dir, regenerate=regenerate,
                             dedupe=True)
-    cosine = {n: run_experiments("transformer", {"warmup+cosine": SCHEDULES["warmup+cosine"]}, peak_lrs, SEEDS,
+    cosine = {n: run_experiments("transformer", {"warmup+cosine": SCHEDULES["warmup+cosine"]}, peak_lrs or LENGTH_PEAKS, SEEDS,
                                  steps=n, cache_dir=cache_dir, eval_interval=EVAL_INTERVAL, regenerate=regenerate,
                                  dedupe=True)
               for n in LENGTHS}
     return branched, cosine
+
+
+def finals_at(branched, cosine, n):
+    """``{schedule: {peak: [final validation loss of each seed]}}`` for runs of ``n`` steps,
+    from :func:`lengths`' results: warmup + constant read off the stable runs' curves at
+    step ``n`` (infinite where a stable run diverged), WSD's branch of length ``n``, and
+    warmup + cosine's run of ``n`` steps."""
+    def stable_at(run):
+        return {step: val for step, _, val in run.curve}.get(n, math.inf)
+
+    return {
+        BASELINE: {lr: [stable_at(run) for run in branched.runs_of(BASELINE, lr)] for lr in branched.peak_lrs},
+        "WSD": {lr: [run.val for run in branched.runs_of("WSD", lr) if run.steps == n] for lr in branched.peak_lrs},
+        "warmup+cosine": {lr: cosine[n].final_vals("warmup+cosine", lr) for lr in cosine[n].peak_lrs},
+    }
 
 
 def predicted(*, regenerate=False, cache_dir=RUNS):

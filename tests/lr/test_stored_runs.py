@@ -24,7 +24,7 @@ def test_every_stored_run_loads_and_none_is_left_over(no_training):
         assert all(run.steps == course.STEPS for run in results.runs)  # none stopped half way
         loaded += results.runs
     branched, cosine = course.lengths()
-    assert branched.trained == 0 and len(branched.runs) == len(course.LENGTH_PEAKS) * len(course.SEEDS) * (1 + len(course.LENGTHS))
+    assert branched.trained == 0 and len(branched.runs) == len(course.BRANCHED_PEAKS) * len(course.SEEDS) * (1 + len(course.LENGTHS))
     assert sorted({run.steps for run in branched.runs if run.label == "WSD"}) == course.LENGTHS
     loaded += branched.runs
     for results in [*cosine.values(), *course.predicted().values()]:
