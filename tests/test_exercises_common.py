@@ -152,6 +152,8 @@ LESSON_CHECKS = {
     "09_makemore_lstm": {"check_lstm_parameter_count", "check_memory_left", "check_lstm_step"},
     "10_makemore_gru": {"check_gru_step", "check_gru_parameter_count", "check_gradient_through_gate"},
     "11_makemore_transformer": {"check_recency_scores", "check_init_score_std", "check_model_parameters", "check_packed_mask"},
+    "14_lr_experiments": {"check_smoothed_losses", "check_welch_t"},
+    "15_lr_prediction": {"check_areas", "check_steps_to_reach"},
 }
 
 

@@ -2,9 +2,7 @@
 verdict line and returns a Verdict (true when right).
 
     check_smoothed_losses(smoothed)      the range test's bias-corrected moving average
-    check_centred_average(centred)       the same losses averaged over a centred window: no lag
     check_welch_t(t, a, b)               is a gap between two schedules bigger than the seed noise?
-    check_paired_t(t, a, b)              the same question when the runs share their seeds
 """
 
 import math
@@ -28,29 +26,11 @@ def smoothed_losses(losses, beta):
 _reference_smoothed = smoothed_losses
 
 
-def centred_average(losses, window):
-    """Worked solution: for each position, the mean of the losses from ``half = window // 2`` before
-    it to ``half`` after it, as many as there are near the two ends."""
-    half = window // 2
-    out = []
-    for i in range(len(losses)):
-        part = losses[max(0, i - half) : i + half + 1]
-        out.append(sum(part) / len(part))
-    return out
-
-
 def welch_t(a, b):
     """Worked solution: the difference of the two means in units of its standard error, each mean's
     squared error being its sample variance (n - 1 in the denominator) over its number of runs."""
     return (statistics.fmean(a) - statistics.fmean(b)) / math.sqrt(
         statistics.variance(a) / len(a) + statistics.variance(b) / len(b))
-
-
-def paired_t(a, b):
-    """Worked solution: the runs with the same seed pair up, so take the differences ``d = a - b``
-    seed by seed; t is their mean over its standard error, ``sd(d) / sqrt(n)``."""
-    differences = [x - y for x, y in zip(a, b)]
-    return statistics.fmean(differences) / (statistics.stdev(differences) / math.sqrt(len(differences)))
 
 
 def _close(got, want, tol=1e-9):
@@ -121,62 +101,3 @@ def check_welch_t(t, a, b) -> Verdict:
         if math.isclose(t, wrong, rel_tol=1e-3):
             return verdict(False, why)
     return verdict(False, f"{t:.4g} is not it: (mean(a) - mean(b)) / sqrt(var(a)/n_a + var(b)/n_b)")
-
-
-@exercise_check(solution=centred_average)
-def check_centred_average(centred) -> Verdict:
-    """Exercise (14): ``centred(losses, window)`` returns, for each position, the mean of the
-    losses in a window of ``window`` (odd) positions centred on it, fewer near the ends."""
-    rng = random.Random(141)
-    losses = [abs(i - 40) / 20 + rng.gauss(0, 0.1) for i in range(80)]
-    window = 9
-    try:
-        got = [float(value) for value in centred(list(losses), window)]
-    except Exception as error:
-        return verdict(False, f"centred(losses, {window}) raised {type(error).__name__}: {error}")
-    want = centred_average(losses, window)
-    if _close(got, want):
-        return verdict(True, "each point is the mean of its window, the ends included: no lag, since it looks ahead as far as back")
-    trailing = [sum(losses[max(0, i - window + 1) : i + 1]) / len(losses[max(0, i - window + 1) : i + 1]) for i in range(len(losses))]
-    full_only = [sum(losses[i - window // 2 : i + window // 2 + 1]) / window for i in range(window // 2, len(losses) - window // 2)]
-    hints = [
-        (trailing, "that window ends at each point: it lags like the moving average; centre it, window // 2 on each side"),
-        (full_only, "keep the ends: average the points the window still has there, one value per loss"),
-    ]
-    for wrong, why in hints:
-        if _close(got, wrong):
-            return verdict(False, why)
-    if len(got) != len(want):
-        return verdict(False, f"return one value per loss: {len(want)} values, not {len(got)}")
-    first = next(i for i, (g, w) in enumerate(zip(got, want)) if not math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-9))
-    return verdict(False, f"value {first} is {got[first]:.6f}, not {want[first]:.6f}: the mean of losses[i - {window // 2} : i + "
-                          f"{window // 2 + 1}] (fewer at the ends)")
-
-
-@exercise_check(solution=paired_t)
-def check_paired_t(t, a, b) -> Verdict:
-    """Exercise (14): the paired t statistic of ``a`` against ``b``, whose i-th runs share seed
-    i: the mean of the differences ``a[i] - b[i]`` over its standard error, ``sd / sqrt(n)``."""
-    a, b = list(a), list(b)
-    if len(a) != len(b) or len(a) < 2:
-        raise ValueError("check_paired_t: a and b need one value per seed, the same seeds, at least 2")
-    try:
-        t = float(t)
-    except (TypeError, ValueError):
-        return verdict(False, f"give t as a number, not {type(t).__name__}")
-    right = paired_t(a, b)
-    if math.isclose(t, right, rel_tol=1e-3):
-        differences = [x - y for x, y in zip(a, b)]
-        return verdict(True, f"t = {statistics.fmean(differences):.4f} / ({statistics.stdev(differences):.4f} / sqrt({len(a)})) "
-                             f"= {right:.2f}, with {len(a) - 1} degrees of freedom")
-    differences = [x - y for x, y in zip(a, b)]
-    hints = [
-        (-right, "the sign: the differences are a - b"),
-        (welch_t(a, b), "that is Welch's t, for runs that share nothing; here seed i of a and seed i of b pair up: use a[i] - b[i]"),
-        (statistics.fmean(differences) / statistics.stdev(differences), "divide by the standard error of the mean, sd / sqrt(n), not by sd"),
-        (statistics.fmean(differences) / (statistics.pstdev(differences) / math.sqrt(len(a))), "use the sample standard deviation (n - 1)"),
-    ]
-    for wrong, why in hints:
-        if math.isclose(t, wrong, rel_tol=1e-3):
-            return verdict(False, why)
-    return verdict(False, f"{t:.4g} is not it: mean(d) / (sd(d) / sqrt(n)) with d = a - b, seed by seed")

@@ -490,24 +490,6 @@ def best_peaks(results: Results) -> dict:
     return best
 
 
-def gain_over(results: Results, schedule: str, baseline: str = "constant") -> tuple[float, float]:
-    """``(gain, spread)`` of ``schedule`` against ``baseline``, each at its best peak LR.
-
-    ``gain`` is the baseline's mean final validation loss minus the schedule's (positive:
-    the schedule is better); ``spread`` is the larger of the two seed ranges (highest
-    minus lowest final loss over the seeds). A gain larger than the spread is one that the
-    choice of seed could not have produced.
-    """
-    best = best_peaks(results)
-    for name in (schedule, baseline):
-        if name not in best:
-            raise ValueError(f"gain_over: no runs of schedule {name!r}; the results have {', '.join(best)}")
-    base = results.final_vals(baseline, best[baseline]["peak_lr"])
-    other = results.final_vals(schedule, best[schedule]["peak_lr"])
-    gain = statistics.fmean(base) - statistics.fmean(other)
-    return gain, max(max(base) - min(base), max(other) - min(other))
-
-
 def plot_runs(results: Results, peak_lr: float | None = None, ax=None, title: str | None = None):
     """Validation loss against the step, one line per schedule: the mean over seeds, and a
     band from the lowest to the highest seed at every evaluation.

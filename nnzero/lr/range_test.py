@@ -201,7 +201,8 @@ def lr_range_test(
 
 
 def plot_range_test(result: RangeTestResult, ax=None, title: str = "learning-rate range test"):
-    """Draw a range test: batch losses (faint) and the smoothed loss against the rate, log x.
+    """Draw a range test: batch losses (faint), the moving average and the centred average
+    against the rate, log x, each curve's minimum marked with a dot.
 
     A dashed line marks the suggested rate. The y axis stops a little above the
     starting loss, so the blow-up at the end does not flatten the part that matters.
@@ -212,7 +213,11 @@ def plot_range_test(result: RangeTestResult, ax=None, title: str = "learning-rat
     if ax is None:
         _, ax = plt.subplots()
     ax.plot(result.lrs, result.losses, alpha=0.3, label="batch loss")
-    ax.plot(result.lrs, result.smoothed, label="smoothed loss")
+    for values, label in ((result.smoothed, "smoothed loss (moving average)"), (result.centred, "centred average")):
+        if values:
+            (line,) = ax.plot(result.lrs, values, label=label)
+            lowest = min(range(len(values)), key=values.__getitem__)
+            ax.plot(result.lrs[lowest], values[lowest], "o", color=line.get_color())
     if result.suggested_lr is not None:
         ax.axvline(result.suggested_lr, color="black", linestyle="--", label=f"suggested: {result.suggested_lr:.2g}")
     ax.set_xscale("log")

@@ -154,7 +154,11 @@ def test_plot_has_labelled_log_axes(data):
     assert ax.get_xscale() == "log"
     assert ax.get_xlabel() == "learning rate (log scale)" and "loss" in ax.get_ylabel() and ax.get_title()
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[:2] == ["batch loss", "smoothed loss"]
+    assert labels[:3] == ["batch loss", "smoothed loss (moving average)", "centred average"]
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]  # each curve's minimum
+    assert [(float(d.get_xdata()[0]), float(d.get_ydata()[0])) for d in dots] == [
+        (result.lrs[i], curve[i]) for curve in (result.smoothed, result.centred) for i in [min(range(len(curve)), key=curve.__getitem__)]
+    ]
     plt.close(ax.figure)
 
 
