@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from nnzero.lr.law import Law, areas, fit_law, optimal_schedule
+from nnzero.lr.law import (Law, MultiPowerLaw, areas, fit_law, fit_multi_power, optimal_schedule,
+                           optimal_schedule_multi_power)
 from nnzero.schedules import constant, linear_warmup, multi_step, warmup_cosine, wsd
 
 
@@ -78,3 +79,51 @@ def test_the_optimal_schedule_ends_lower_by_the_law_than_cosine_and_wsd():
     final = law.predict(best, [1000])[0]  # the law itself, through areas(), not the search's closed form
     for other in (warmup_cosine(1000, 50), wsd(1000, 50, 0.2, decay="1-sqrt"), linear_warmup(50)):
         assert final < law.predict(multipliers(other, 1000), [1000])[0] - 0.01
+
+
+# The multi-power law (Luo et al. 2025) ------------------------------------------------------
+
+MPL = MultiPowerLaw(L0=1.9, A=1.2, alpha=0.35, B=0.3, C=0.05, beta=0.6, gamma=0.4)
+
+
+def test_the_loss_reduction_is_the_papers_double_sum_over_drops_and_steps():
+    etas = [0.5, 1.0, 1.0, 0.7, 0.7, 0.4, 0.1, 0.1, 0.3]  # warmup of one step, drops, and a rise at the end
+    expected = []
+    for t in range(1, len(etas) + 1):  # after t steps: etas[0..t-1]; drops from 0-based step 2, after the peak at 1
+        reduction = sum((etas[k - 1] - etas[k]) * (1 - (MPL.C * etas[k] ** -MPL.gamma * sum(etas[k:t]) + 1) ** -MPL.beta)
+                        for k in range(2, t))
+        expected.append(MPL.L0 + MPL.A * sum(etas[:t]) ** -MPL.alpha - MPL.B * reduction)
+    assert MPL.predict(etas, range(1, len(etas) + 1)) == pytest.approx(expected, abs=1e-9)
+
+
+def test_a_constant_rate_after_its_warmup_has_no_loss_reduction():
+    etas = multipliers(linear_warmup(50), 400)
+    steps = [10, 50, 51, 200, 400]
+    assert MPL.predict(etas, steps) == pytest.approx([MPL.L0 + MPL.A * sum(etas[:s]) ** -MPL.alpha for s in steps])
+
+
+def test_a_drop_to_a_rate_of_zero_gains_nothing_and_a_drop_to_a_small_rate_gains_with_the_steps_after_it():
+    no_drop = MPL.L0 + MPL.A * 3 ** -MPL.alpha  # the loss after the three steps at the peak
+    assert MPL.predict([1, 1, 1, 0, 0, 0], [4, 5, 6]) == pytest.approx([no_drop] * 3, abs=1e-12)
+    small = MPL.predict([1, 1, 1, 0.01, 0.01, 0.01], [4, 5, 6])
+    assert no_drop > small[0] > small[1] > small[2]
+
+
+def test_a_multi_power_fit_recovers_the_law_it_was_made_from():
+    steps = list(range(50, 1001, 50))
+    fitted_on = [(multipliers(s, 1000), steps, MPL.predict(multipliers(s, 1000), steps))
+                 for s in (linear_warmup(50), warmup_cosine(1000, 50), multi_step([500], 0.3))]
+    law = fit_multi_power(fitted_on, iterations=500)
+    for name in ("L0", "A", "alpha", "B", "C", "beta", "gamma"):
+        assert getattr(law, name) == pytest.approx(getattr(MPL, name), rel=0.05), name
+    held = fit_multi_power(fitted_on, iterations=300, gamma=0.4)
+    assert held.gamma == 0.4 and held.B == pytest.approx(MPL.B, rel=0.05)
+
+
+def test_the_multi_power_design_ends_lower_by_the_law_than_cosine_wsd_and_constant():
+    best = optimal_schedule_multi_power(MPL, 1000, 50, iterations=1000)
+    assert len(best) == 1000 and best[:50] == pytest.approx([(t + 1) / 51 for t in range(50)])
+    assert all(b <= a + 1e-12 for a, b in zip(best[50:], best[51:])) and best[-1] == pytest.approx(0, abs=1e-9)
+    final = MPL.predict(best, [1000])[0]
+    for other in (warmup_cosine(1000, 50), wsd(1000, 50, 0.2, decay="1-sqrt"), linear_warmup(50)):
+        assert final < MPL.predict(multipliers(other, 1000), [1000])[0] - 0.005
