@@ -103,6 +103,22 @@ def _adam(params, objective, lr, iterations):
         optimizer.step()
 
 
+def _least_squares(params, loss_fn, iterations):
+    """Minimise ``loss_fn()`` over ``params``: ``iterations`` steps of Adam from the start, then
+    L-BFGS (with a strong-Wolfe line search) to polish the minimum."""
+    _adam(params, loss_fn, lr=0.05, iterations=iterations)
+    lbfgs = torch.optim.LBFGS([params], lr=1, max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
+                              line_search_fn="strong_wolfe")
+
+    def closure():
+        lbfgs.zero_grad()
+        value = loss_fn()
+        value.backward()
+        return value
+
+    lbfgs.step(closure)
+
+
 def fit_law(curves, decay: float = DECAY, iterations: int = 2000, annealing: bool = True) -> Law:
     """Fit ``L0, A, alpha, C`` to ``curves``: a list of ``(multipliers, steps, losses)``,
     one per run (its schedule's multipliers, step by step, and the losses measured after
@@ -134,17 +150,7 @@ def fit_law(curves, decay: float = DECAY, iterations: int = 2000, annealing: boo
         predicted = L0 + log_A.exp() * s1 ** -log_alpha.exp() - anneal
         return ((predicted - target) ** 2).mean()
 
-    _adam(params, loss_fn, lr=0.05, iterations=iterations)
-    lbfgs = torch.optim.LBFGS([params], lr=1, max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
-                              line_search_fn="strong_wolfe")
-
-    def closure():
-        lbfgs.zero_grad()
-        value = loss_fn()
-        value.backward()
-        return value
-
-    lbfgs.step(closure)
+    _least_squares(params, loss_fn, iterations)
     L0, log_A, log_alpha, log_C = params.detach().tolist()
     return Law(L0, math.exp(log_A), math.exp(log_alpha), math.exp(log_C) if annealing else 0.0, decay)
 
@@ -318,17 +324,7 @@ def fit_multi_power(curves, iterations: int = 2000, warmup_steps=None, gamma: fl
         predicted = torch.cat([_multi_power_loss(*numbers, *terms) for terms in parts])
         return ((predicted - target) ** 2).mean()
 
-    _adam(params, loss_fn, lr=0.05, iterations=iterations)
-    lbfgs = torch.optim.LBFGS([params], lr=1, max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
-                              line_search_fn="strong_wolfe")
-
-    def closure():
-        lbfgs.zero_grad()
-        value = loss_fn()
-        value.backward()
-        return value
-
-    lbfgs.step(closure)
+    _least_squares(params, loss_fn, iterations)
     L0, *logs = params.detach().tolist()
     return MultiPowerLaw(L0, *(math.exp(value) for value in logs[:5]), math.exp(logs[5]) if gamma is None else gamma)
 
