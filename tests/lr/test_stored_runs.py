@@ -35,6 +35,16 @@ def test_every_stored_run_loads_and_none_is_left_over(no_training):
     assert keys == stored  # the grid's cosine at 1,000 steps is the length sweep's: one file, read twice
 
 
+def test_the_length_sweep_at_1000_steps_is_the_grid(no_training):
+    # The stable run read at step 1,000 is a warmup + constant run of 1,000 steps, and the WSD branch of
+    # 1,000 steps is a WSD run of 1,000 steps: the stored runs of the two parts agree to the last digit.
+    table = course.finals_at(*course.lengths(), course.STEPS)
+    grid = course.grid("transformer")
+    for name in (course.BASELINE, "WSD", "warmup+cosine"):
+        for lr in course.PEAKS["transformer"]:
+            assert table[name][lr] == grid.final_vals(name, lr), (name, lr)
+
+
 def test_settings_that_change_no_number_are_left_out_of_the_key():
     from nnzero.makemore.plan import TrainConfig
 
