@@ -34,6 +34,7 @@ from nnzero.lr.experiments import (
     plot_runs,
     plot_sensitivity,
     run_experiments,
+    seed_band,
     summary,
 )
 from nnzero.lr.range_test import RangeTestResult, lr_range_test, plot_range_test
@@ -79,6 +80,7 @@ __all__ = [
     "plot_schedules",
     "plot_sensitivity",
     "run_experiments",
+    "seed_band",
     "sgdr",
     "step_decay",
     "summary",

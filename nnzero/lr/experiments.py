@@ -490,6 +490,17 @@ def best_peaks(results: Results) -> dict:
     return best
 
 
+def seed_band(runs) -> tuple[list, list, list, list]:
+    """``(steps, mean, low, high)``: the validation loss of ``runs`` (the seeds of one
+    setting, evaluated at the same steps) at each evaluation, as the mean over the seeds
+    and the lowest and highest of them."""
+    steps = [point[0] for point in runs[0].curve]
+    if any([point[0] for point in run.curve] != steps for run in runs):
+        raise ValueError("seed_band: the runs were evaluated at different steps")
+    by_step = list(zip(*([point[2] for point in run.curve] for run in runs)))
+    return steps, [statistics.fmean(values) for values in by_step], [min(v) for v in by_step], [max(v) for v in by_step]
+
+
 def plot_runs(results: Results, peak_lr: float | None = None, ax=None, title: str | None = None):
     """Validation loss against the step, one line per schedule: the mean over seeds, and a
     band from the lowest to the highest seed at every evaluation.
@@ -506,12 +517,10 @@ def plot_runs(results: Results, peak_lr: float | None = None, ax=None, title: st
         runs = results.runs_of(name, lr)
         if not runs:
             raise ValueError(f"plot_runs: no runs of {name!r} at peak LR {lr}; the peak LRs are {results.peak_lrs}")
-        steps = [point[0] for point in runs[0].curve]
-        by_step = list(zip(*([point[2] for point in run.curve] for run in runs)))
-        mean = [statistics.fmean(values) for values in by_step]
+        steps, mean, low, high = seed_band(runs)
         seeds = f"{len(runs)} seed{'s' if len(runs) > 1 else ''}"
         (line,) = ax.plot(steps, mean, label=f"{name} (peak {lr:.2g}, {seeds})")
-        ax.fill_between(steps, [min(v) for v in by_step], [max(v) for v in by_step], color=line.get_color(), alpha=0.2)
+        ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.2)
     ax.set(
         title=title or f"{results.model_type}: validation loss (mean, band = seed range)",
         xlabel="step",

@@ -162,11 +162,16 @@ def _check_design(steps, warmup_steps, floor):
         raise ValueError(f"floor must be in [0, 1), not {floor!r}")
 
 
+def _linear_warmup(warmup_steps):
+    """The warmup's multipliers, ``(t + 1) / (W + 1)`` for ``t < W``: ``nnzero.schedules.linear_warmup``'s."""
+    return torch.tensor([(t + 1) / (warmup_steps + 1) for t in range(warmup_steps)], dtype=torch.float64)
+
+
 def _search(steps, warmup_steps, floor, final_loss, iterations):
     """The shared search of the two ``optimal_schedule`` functions: a linear warmup, then
     ``steps - warmup_steps - 1`` drops, softmax weights adding up to ``1 - floor``, moved
     by Adam to minimise ``final_loss(multipliers, drops)``."""
-    warmup = torch.tensor([(t + 1) / (warmup_steps + 1) for t in range(warmup_steps)], dtype=torch.float64)
+    warmup = _linear_warmup(warmup_steps)
     logits = torch.zeros(steps - warmup_steps - 1, dtype=torch.float64, requires_grad=True)
 
     def multipliers(drops):
@@ -197,7 +202,7 @@ def optimal_schedule(law: Law, steps: int, warmup_steps: int, floor: float = 0.0
     persistence = (1 - law.decay ** (steps - positions)) / (1 - law.decay)
     warmup_drops_area = 0.0
     if warmup_steps:  # the warmup's rises are negative drops: they enter S2 like any other change
-        warmup = torch.tensor([(t + 1) / (warmup_steps + 1) for t in range(warmup_steps)], dtype=torch.float64)
+        warmup = _linear_warmup(warmup_steps)
         rises = torch.cat([torch.zeros(1, dtype=torch.float64), warmup[1:] - warmup[:-1], (1 - warmup[-1:])])
         rise_positions = torch.arange(0, warmup_steps + 1, dtype=torch.float64)
         warmup_drops_area = -(rises * (1 - law.decay ** (steps - rise_positions)) / (1 - law.decay)).sum()
@@ -310,8 +315,9 @@ def fit_multi_power(curves, iterations: int = 2000, warmup_steps=None, gamma: fl
 
     # Start: as fit_law's, and a drop from the peak to 0 worth 0.1 once saturated, half-way after ~10 steps at the peak.
     floor = float(target.min()) - 0.1
-    first = int(torch.cat([p[0] for p in parts]).argmin())
-    start_A = max(1e-3, (float(target[first]) - floor) * float(torch.cat([p[0] for p in parts])[first]) ** 0.5)
+    area = torch.cat([p[0] for p in parts])
+    first = int(area.argmin())
+    start_A = max(1e-3, (float(target[first]) - floor) * float(area[first]) ** 0.5)
     params = torch.tensor([floor, math.log(start_A), math.log(0.5), math.log(0.1), math.log(0.1), math.log(0.5),
                            math.log(0.5 if gamma is None else gamma)], dtype=torch.float64, requires_grad=True)
     held = torch.ones(7, dtype=torch.float64)

@@ -20,6 +20,7 @@ from nnzero.lr.experiments import (  # noqa: E402
     plot_runs,
     plot_sensitivity,
     run_experiments,
+    seed_band,
     summary,
 )
 from nnzero.schedules import constant, one_cycle, warmup_cosine  # noqa: E402
@@ -197,6 +198,16 @@ def test_each_schedule_is_judged_at_its_own_best_peak():
     best = best_peaks(results)
     assert {name: row["peak_lr"] for name, row in best.items()} == {"a": 1e-3, "b": 1e-3}  # a at 1e-3 (2.2), not 1e-2 (2.9)
     assert best["a"] == summary(results)[0]
+
+
+def test_seed_band_is_the_mean_and_range_over_the_seeds_at_each_evaluation():
+    steps, mean, low, high = seed_band(fake_results().runs_of("a", 1e-3))
+    assert steps == [0, 10, 20]
+    assert mean == pytest.approx([3.0, 7.0 / 3, 6.4 / 3]) and low == [3.0, 1.9, 2.0] and high == [3.0, 2.6, 2.3]
+    uneven = fake_results().runs_of("a", 1e-3)
+    uneven[1].curve = uneven[1].curve[:2]
+    with pytest.raises(ValueError, match="evaluated at different steps"):
+        seed_band(uneven)
 
 
 def test_plots_are_labelled():
