@@ -22,7 +22,8 @@ The schedules (with :func:`to_torch` and :func:`plot_schedules`) live in
 ``nnzero.schedules``, which imports only torch, so the makemore tool can train with the
 very schedules the lessons teach; they are re-exported here. Modules: ``range_test``
 (the range test and its plot), ``experiments`` (the cached runner, its summary and
-plots). ``nnzero.lr`` uses makemore's models and training loop as its test bed;
+plots), ``course`` (the settings and stored runs of lessons 14 and 15) and ``law`` (laws
+that predict a schedule's loss curve, and the schedules they design). ``nnzero.lr`` uses makemore's models and training loop as its test bed;
 makemore never imports it.
 """
 
